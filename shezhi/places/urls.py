@@ -1,0 +1,14 @@
+from django.urls import path
+
+from shezhi.places import views
+
+app_name = "places"
+urlpatterns = [
+    path("divisions/", views.division_tree, name="divisions"),
+    path("divisions/<str:code>/", views.division_tree, name="division"),
+    path("grids/", views.grid_index, name="grids"),
+    path("grids/<str:code>/", views.grid_detail, name="grid"),
+    path("map/", views.map_page, name="map"),
+    path("map/layers.geojson", views.map_layers, name="map_layers"),
+    path("map/basemap.geojson", views.basemap, name="basemap"),
+]

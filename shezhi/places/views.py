@@ -1,0 +1,148 @@
+"""Pages of the places part: division tree, grids, map."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from shezhi.accounts.roles import DivisionLevel
+from shezhi.places import selectors
+from shezhi.places.models import Compound, Division, Grid, GridKind
+from shezhi.places.osm import basemap_geojson
+
+
+@login_required
+@require_GET
+def division_tree(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    """Browse the division tree from the user's own area down; search by name or code."""
+    user = request.user
+    q = request.GET.get("q", "")
+    context: dict[str, Any] = {"q": q, "levels": DivisionLevel}
+    if q:
+        results = selectors.division_search(actor=user, q=q)  # type: ignore[arg-type]
+        page = Paginator(results, 50).get_page(request.GET.get("page"))
+        context.update(results=page, result_count=results.count())
+        return render(request, "places/division_search.html", context)
+    if code is None:
+        roots = list(selectors.division_roots(actor=user))  # type: ignore[arg-type]
+        if len(roots) == 1:
+            node = roots[0]
+        else:
+            return render(request, "places/division_tree.html", {**context, "roots": roots})
+    else:
+        node = Division.objects.get_visible_or_404(user, code=code)
+    context.update(
+        node=node,
+        ancestors=selectors.division_ancestors(actor=user, division=node),  # type: ignore[arg-type]
+        children=selectors.division_children(actor=user, division=node),  # type: ignore[arg-type]
+        counts=[
+            (level, n)
+            for level, n in selectors.division_level_counts(
+                actor=user,
+                division=node,  # type: ignore[arg-type]
+            ).items()
+        ],
+        grids=selectors.grid_list(actor=user, filters={"area": node.prefix}).filter(kind=GridKind.TOTAL)[  # type: ignore[arg-type]
+            :200
+        ]
+        if node.level == DivisionLevel.COMMUNITY
+        else None,
+    )
+    return render(request, "places/division_tree.html", context)
+
+
+@login_required
+@require_GET
+def grid_index(request: HttpRequest) -> HttpResponse:
+    filters = {k: request.GET.get(k, "") for k in ("kind", "area", "q")}
+    grids = selectors.grid_list(actor=request.user, filters=filters)  # type: ignore[arg-type]
+    page = Paginator(grids, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "places/grid_list.html",
+        {"page": page, "filters": filters, "kinds": GridKind.choices, "total": grids.count()},
+    )
+
+
+@login_required
+@require_GET
+def grid_detail(request: HttpRequest, code: str) -> HttpResponse:
+    grid = Grid.objects.get_visible_or_404(request.user, code=code)
+    children = Grid.objects.visible_to(request.user).filter(parent=grid).order_by("code")
+    compounds = selectors.compound_list(actor=request.user, grid=grid)  # type: ignore[arg-type]
+    workers = grid.workers.filter(is_active=True)
+    return render(
+        request,
+        "places/grid_detail.html",
+        {"grid": grid, "children": children, "compounds": compounds, "workers": workers},
+    )
+
+
+@login_required
+@require_GET
+def map_page(request: HttpRequest) -> HttpResponse:
+    labels = {
+        "basemap": str(_("街道底图 (OSM)")),
+        "district": str(_("区(市)县")),
+        "street": str(_("镇(街道)")),
+        "community": str(_("社区/村")),
+        "grid": str(_("网格")),
+        "compound": str(_("小区（院落）")),
+        "households": str(_("户数")),
+        "estimated": str(_("估算")),
+        "generated": str(_("生成（示意）")),
+    }
+    return render(request, "places/map.html", {"map_labels": labels})
+
+
+def _feature(geometry: Any, **props: Any) -> dict[str, Any]:
+    return {"type": "Feature", "geometry": geometry, "properties": props}
+
+
+@login_required
+@require_GET
+def map_layers(request: HttpRequest) -> JsonResponse:
+    """The visible divisions, grids and compounds as one GeoJSON FeatureCollection."""
+    user = request.user
+    features = [
+        _feature(
+            d.boundary, layer="division", level=d.level, code=d.code, name=d.name, source=d.boundary_source
+        )
+        for d in Division.objects.visible_to(user)
+        .exclude(boundary=None)
+        .filter(level__in=[DivisionLevel.DISTRICT, DivisionLevel.STREET, DivisionLevel.COMMUNITY])
+        .only("code", "name", "level", "boundary", "boundary_source")
+    ]
+    features += [
+        _feature(g.boundary, layer="grid", kind=g.kind, code=g.code, name=g.name, source=g.source)
+        for g in Grid.objects.visible_to(user).only("code", "name", "kind", "boundary", "source")
+    ]
+    features += [
+        _feature(
+            {"type": "Point", "coordinates": [c.lon, c.lat]},
+            layer="compound",
+            id=c.pk,
+            name=c.name,
+            households=c.households,
+            estimated=c.households_estimated,
+        )
+        for c in Compound.objects.visible_to(user).only(
+            "name", "lon", "lat", "households", "households_estimated"
+        )
+    ]
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+@login_required
+@require_GET
+def basemap(request: HttpRequest) -> JsonResponse:
+    """Street lines of the bundled OSM extract: public OSM data, the same for everyone."""
+    response = JsonResponse(basemap_geojson())
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

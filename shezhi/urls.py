@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from shezhi import health, views
+from shezhi.api import api
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("places/", include("shezhi.places.urls")),
+    path("api/v1/", api.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
