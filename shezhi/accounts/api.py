@@ -1,7 +1,5 @@
 """API operations about the caller."""
 
-from __future__ import annotations
-
 from django.http import HttpRequest
 from ninja import Router, Schema
 

@@ -1,7 +1,5 @@
 """API operations of the places part: division tree and search, grids, compounds."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from django.http import HttpRequest

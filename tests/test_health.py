@@ -1,0 +1,32 @@
+from django.core.management import call_command
+from django.test import Client
+
+from shezhi import __version__
+
+
+def test_healthz_reports_database_tasks_and_version(db):
+    body = Client().get("/healthz").json()
+    assert body["version"] == __version__
+    assert body["database"]["status"] == "ok"
+    assert body["tasks"]["backend"] == "django_tasks_db.backend.DatabaseBackend"
+    # Nobody has run the heartbeat yet: the worker is reported, not assumed.
+    assert body["tasks"]["status"] == "worker_not_seen"
+    assert body["status"] == "degraded"
+
+
+def test_healthz_sees_a_worker_that_ran_the_heartbeat(db):
+    Client().get("/healthz")  # enqueues a heartbeat
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    body = Client().get("/healthz").json()
+    assert body["tasks"]["status"] == "ok"
+    assert body["tasks"]["worker_last_seen"]
+    assert body["status"] == "ok"
+
+
+def test_heartbeats_do_not_pile_up(db):
+    from django_tasks_db.models import DBTaskResult
+
+    for _ in range(12):
+        Client().get("/healthz")
+        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    assert DBTaskResult.objects.count() <= 6
