@@ -129,10 +129,14 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing root before collectstatic
 # Front-end packages installed from the npm registry at build time (`make assets`);
 # only the files the pages load are exposed, never the whole node_modules tree.
 NODE_MODULES = BASE_DIR / "node_modules"
-STATICFILES_DIRS = [("vendor/leaflet", NODE_MODULES / "leaflet" / "dist")]
+STATICFILES_DIRS = [
+    BASE_DIR / "shezhi" / "static",  # the project's own CSS/JS (not an app, so listed here)
+    ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
