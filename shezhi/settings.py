@@ -136,6 +136,9 @@ NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     BASE_DIR / "shezhi" / "static",  # the project's own CSS/JS (not an app, so listed here)
     ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
+    # Noto Sans SC (OFL) in unicode-range subsets: pages look the same on every client,
+    # including intranet machines and CI's headless Chromium without CJK system fonts.
+    ("vendor/noto-sans-sc", NODE_MODULES / "@fontsource-variable" / "noto-sans-sc"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,8 +1,17 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from shezhi.accounts.models import ApiToken, User
+
+
+class ScopedModelAdmin(admin.ModelAdmin):
+    """Admin of a scoped model: staff see and change only their area's rows, as elsewhere."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).visible_to(request.user)  # type: ignore[attr-defined]
 
 
 @admin.register(User)

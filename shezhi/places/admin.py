@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from shezhi.accounts.admin import ScopedModelAdmin
 from shezhi.places.models import Building, Compound, Division, Grid
 
 
 @admin.register(Division)
-class DivisionAdmin(admin.ModelAdmin):
+class DivisionAdmin(ScopedModelAdmin):
     list_display = ["code", "name", "level", "parent"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
@@ -12,7 +13,7 @@ class DivisionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Grid)
-class GridAdmin(admin.ModelAdmin):
+class GridAdmin(ScopedModelAdmin):
     list_display = ["code", "name", "kind", "community", "source"]
     list_filter = ["kind", "source"]
     search_fields = ["code", "name"]
@@ -20,7 +21,7 @@ class GridAdmin(admin.ModelAdmin):
 
 
 @admin.register(Compound)
-class CompoundAdmin(admin.ModelAdmin):
+class CompoundAdmin(ScopedModelAdmin):
     list_display = ["name", "community", "grid", "households", "source"]
     list_filter = ["source"]
     search_fields = ["name"]
@@ -28,7 +29,7 @@ class CompoundAdmin(admin.ModelAdmin):
 
 
 @admin.register(Building)
-class BuildingAdmin(admin.ModelAdmin):
+class BuildingAdmin(ScopedModelAdmin):
     list_display = ["name", "compound", "floors", "source"]
     search_fields = ["name"]
     raw_id_fields = ["compound"]

@@ -1,12 +1,14 @@
-"""Helpers of the browser tests: screenshots for humans, and a tiny PNG reader."""
+"""Helpers of the browser tests: screenshots for humans, and pixels of them (Pillow)."""
 
 from __future__ import annotations
 
-import struct
-import zlib
+import io
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+from PIL import Image
 
 #: Screenshots for a human to look at (gitignored).
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "test-results"
@@ -19,61 +21,12 @@ def screenshot(page_or_locator: Any, name: str) -> bytes:
     return page_or_locator.screenshot(path=str(RESULTS_DIR / f"{name}.png"), **kwargs)
 
 
-def _paeth(a: int, b: int, c: int) -> int:
-    p = a + b - c
-    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-    if pa <= pb and pa <= pc:
-        return a
-    return b if pb <= pc else c
-
-
 def decode_png(data: bytes) -> tuple[int, int, list[tuple[int, ...]]]:
-    """(width, height, pixels as RGB(A) tuples) of an 8-bit, non-interlaced RGB/RGBA PNG."""
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        raise ValueError("not a PNG")
-    pos, idat = 8, bytearray()
-    width = height = bpp = 0
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
-        pos += 12 + length
-        if kind == b"IHDR":
-            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
-            if depth != 8 or colour not in (2, 6) or interlace:
-                raise ValueError(
-                    f"unsupported PNG: depth {depth}, colour type {colour}, interlace {interlace}"
-                )
-            bpp = 3 if colour == 2 else 4
-        elif kind == b"IDAT":
-            idat += body
-        elif kind == b"IEND":
-            break
-    raw = zlib.decompress(bytes(idat))
-    stride = width * bpp
-    prev = bytearray(stride)
-    pixels: list[tuple[int, ...]] = []
-    for y in range(height):
-        start = y * (stride + 1)
-        filt, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
-        if filt == 1:
-            for i in range(bpp, stride):
-                line[i] = (line[i] + line[i - bpp]) & 0xFF
-        elif filt == 2:
-            line = bytearray((x + p) & 0xFF for x, p in zip(line, prev, strict=True))
-        elif filt == 3:
-            for i in range(stride):
-                left = line[i - bpp] if i >= bpp else 0
-                line[i] = (line[i] + ((left + prev[i]) >> 1)) & 0xFF
-        elif filt == 4:
-            for i in range(stride):
-                left = line[i - bpp] if i >= bpp else 0
-                upleft = prev[i - bpp] if i >= bpp else 0
-                line[i] = (line[i] + _paeth(left, prev[i], upleft)) & 0xFF
-        elif filt != 0:
-            raise ValueError(f"bad PNG filter {filt}")
-        pixels.extend(tuple(line[i : i + bpp]) for i in range(0, stride, bpp))
-        prev = line
-    return width, height, pixels
+    """(width, height, pixels as RGB tuples) of a PNG screenshot."""
+    with Image.open(io.BytesIO(data)) as image:
+        rgb = image.convert("RGB")
+        pixels = np.asarray(rgb).reshape(-1, 3).tolist()
+        return rgb.width, rgb.height, [tuple(p) for p in pixels]
 
 
 def non_background(pixels: list[tuple[int, ...]], tolerance: int = 24) -> tuple[tuple[int, ...], int, int]:

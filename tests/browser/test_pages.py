@@ -25,6 +25,18 @@ def test_home_redirects_to_chinese_login(page: Any) -> None:
     screenshot(page, "login")
 
 
+def test_chinese_text_renders_in_the_served_font(page: Any, network: Any) -> None:
+    """Clients without CJK system fonts (CI's Chromium, bare intranet PCs) still show 汉字."""
+    page.goto("/accounts/login/")
+    page.evaluate("() => document.fonts.ready")
+    assert page.evaluate("() => document.fonts.check('16px \"Noto Sans SC Variable\"', '登录社智在线')")
+    loaded = page.evaluate(
+        "() => Array.from(document.fonts).filter((f) => f.status === 'loaded').map((f) => f.family)"
+    )
+    assert "Noto Sans SC Variable" in {family.strip("'\"") for family in loaded}
+    assert any("/static/vendor/noto-sans-sc/files/" in url for url in network.local)
+
+
 def test_requests_outside_localhost_are_blocked(page: Any, network: Any) -> None:
     """The filter that every browser test relies on really stops outside requests."""
     page.goto("/accounts/login/")

@@ -121,3 +121,18 @@ def test_the_admin_speaks_chinese(world):
     html = client.get("/admin/").content.decode()
     assert "站点管理" in html
     assert "网格" in html
+
+
+def test_the_admin_shows_staff_only_their_area(world):
+    from django.contrib.auth.models import Permission
+
+    world.sam.is_staff = True
+    world.sam.save()
+    world.sam.user_permissions.add(Permission.objects.get(codename="view_grid"))
+    client = client_for(world.sam)
+    changelist = client.get("/admin/places/grid/").context["cl"]
+    assert changelist.result_count > 0
+    assert all(grid.community.code.startswith(world.street_x.prefix) for grid in changelist.queryset)
+    assert not changelist.queryset.filter(pk=world.grid_y.pk).exists()
+    # Another street's grid is as absent as one that does not exist.
+    assert client.get(f"/admin/places/grid/{world.grid_y.pk}/change/").status_code == 302
