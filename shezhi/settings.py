@@ -45,6 +45,7 @@ CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").sp
 INSTALLED_APPS = [
     "shezhi.accounts",
     "shezhi.places",
+    "shezhi.lifecircle",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -17,6 +17,7 @@ the lookup to that grid's hierarchical path. Area access then follows one rule s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from shezhi.accounts.models import User
 
 M = TypeVar("M", bound=models.Model)
+V = TypeVar("V", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,20 @@ class ScopedQuerySet(models.QuerySet[M]):
             return self.visible_to(user).get(**lookup)
         except (self.model.DoesNotExist, ValueError, TypeError) as exc:
             raise Http404 from exc
+
+
+def not_area_scoped(reason: str) -> Callable[[V], V]:
+    """Mark a view whose URL parameters are not area identifiers (city-wide configuration).
+
+    The area-isolation walk still requests such a view with other areas' identifiers and
+    checks it leaks nothing; it only does not demand a 404 from it.
+    """
+
+    def mark(view: V) -> V:
+        view.not_area_scoped = reason  # type: ignore[attr-defined]
+        return view
+
+    return mark
 
 
 def scoped_models() -> list[type[models.Model]]:
