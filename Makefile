@@ -25,6 +25,7 @@ assets: node_modules/.installed
 data: setup assets
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_places
+	$(PY) manage.py load_people
 	$(PY) manage.py load_lifecircle
 	$(PY) manage.py collectstatic --noinput -v0
 

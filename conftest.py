@@ -17,6 +17,7 @@ def django_db_setup(django_db_setup, django_db_blocker):  # noqa: PT004 - extend
     """Load the bundled real data once per test database; each test runs in a rollback."""
     with django_db_blocker.unblock():
         call_command("load_places", verbosity=0)
+        call_command("load_people", households_per_compound=3, verbosity=0)
         call_command("load_lifecircle", verbosity=0)
 
 

@@ -37,7 +37,25 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+def _generated_keys(env: str, filename: str) -> list[str]:
+    """Comma-separated keys from ``env``, else one Fernet key generated once into var/."""
+    if value := os.environ.get(env):
+        return [k.strip() for k in value.split(",") if k.strip()]
+    path = VAR_DIR / filename
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return [k.strip() for k in path.read_text().split(",") if k.strip()]
+
+
 SECRET_KEY = _secret_key()
+#: Personal data at rest (shezhi.common.pii): the first key encrypts, every key decrypts;
+#: rotate by putting a new key first, then ``manage.py rotate_field_keys``.
+FIELD_ENCRYPTION_KEYS = _generated_keys("FIELD_ENCRYPTION_KEYS", "field_keys")
+#: Key of the HMAC blind indexes (lookup of ID numbers and phones without decrypting).
+BLIND_INDEX_KEY = _generated_keys("BLIND_INDEX_KEY", "blind_index_key")[0]
 DEBUG = _env_bool("DEBUG", False)
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -45,6 +63,7 @@ CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").sp
 INSTALLED_APPS = [
     "shezhi.accounts",
     "shezhi.places",
+    "shezhi.people",
     "shezhi.lifecircle",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -57,6 +76,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "simple_history",
 ]
 
 MIDDLEWARE = [
@@ -69,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "shezhi.urls"

@@ -1,0 +1,558 @@
+"""Excel (.xlsx) and CSV import of households and residents (报表通：一次填报).
+
+Two steps over the same uploaded file:
+
+* :func:`resident_import_preview` — a dry run: reads the file row by row (openpyxl in
+  read-only mode, or the csv module), validates every row, looks each ID number up by its
+  blind index, and records every rejected row with its line and reasons (Chinese and
+  English) and what would be created or changed. Nothing is written but the batch record.
+* :func:`resident_import_confirm` — reads the file again and applies every good row in one
+  transaction. Re-importing the same file changes nothing: residents are matched by the
+  blind index of their ID number, households by address.
+
+Rows are processed in chunks, so memory stays bounded by the chunk size plus one digest
+per ID number seen (for duplicates within the file), whatever the file's length.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import uuid
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from shezhi.common.errors import ImportRejected, Problem, RowError
+from shezhi.people.models import Household, ImportBatch, ImportStatus, ResidenceStatus, Resident
+from shezhi.people.permissions import PeoplePermission
+from shezhi.people.services import CleanResident, _choice, require, resident_clean
+from shezhi.places.models import Compound
+
+if TYPE_CHECKING:
+    from shezhi.accounts.models import User
+
+CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    required: bool
+    aliases: tuple[str, ...] = ()
+
+
+COLUMNS = (
+    Column("compound", "小区", True, ("小区名称", "小区（院落）", "院落", "compound")),
+    Column("building", "楼栋", False, ("楼栋号", "栋", "building")),
+    Column("unit", "单元", False, ("单元号", "unit")),
+    Column("room", "房号", True, ("门牌号", "房间号", "room")),
+    Column("status", "户籍状态", False, ("人口类型", "居住类型", "status")),
+    Column("name", "姓名", True, ("name",)),
+    Column("id_number", "身份证号", True, ("身份证号码", "公民身份号码", "id_number")),
+    Column("phone", "联系电话", False, ("手机号", "手机号码", "电话", "phone")),
+    Column("relation", "与户主关系", False, ("关系", "relation")),
+    Column("tags", "标签", False, ("人员标签", "tags")),
+    Column("note", "备注", False, ("note",)),
+)
+HEADERS = [c.header for c in COLUMNS]
+_BY_NAME = {name.strip().lower(): c for c in COLUMNS for name in (c.header, *c.aliases)}
+
+
+def _file_problem(code: str, zh: str, en: str) -> ImportRejected:
+    return ImportRejected([RowError(line=1, problems=[Problem(code=code, zh=zh, en=en, field="file")])])
+
+
+def _cell(value: Any) -> str:
+    """A cell as text. Numbers typed into Excel come back as int/float; keep their digits."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _is_xlsx(path: Path, filename: str) -> bool:
+    with path.open("rb") as fh:
+        magic = fh.read(4)
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        if magic != b"PK\x03\x04":
+            raise _file_problem(
+                "not_excel",
+                "文件扩展名为 .xlsx，但内容不是 Excel 工作簿",
+                "the file is named .xlsx but is not an Excel workbook",
+            )
+        return True
+    return magic == b"PK\x03\x04"
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    fh = path.open("rb")  # a file object: openpyxl would judge a path by its extension
+    try:
+        workbook = load_workbook(fh, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+        fh.close()
+        raise _file_problem(
+            "not_excel", "无法读取 Excel 文件（文件已损坏或不是 .xlsx）", "cannot read the Excel file"
+        ) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        for line, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield line, [_cell(v) for v in row]
+    finally:
+        workbook.close()
+        fh.close()
+
+
+def _csv_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM), else GB18030 (what Chinese Excel saves as “CSV”)."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+            return "gb18030"
+    return "utf-8-sig"
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    encoding = _csv_encoding(path)
+    with path.open("r", encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh)
+        try:
+            for row in reader:
+                yield reader.line_num, [v.strip() for v in row]
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise _file_problem(
+                "bad_csv",
+                f"第 {reader.line_num} 行附近无法解析 CSV（编码或格式错误）",
+                f"cannot parse the CSV near line {reader.line_num}",
+            ) from exc
+
+
+def read_rows(path: Path, filename: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, {column key: text}) for every non-empty data row; checks the header first."""
+    rows = _xlsx_rows(path) if _is_xlsx(path, filename) else _csv_rows(path)
+    header: list[Column | None] | None = None
+    for line, cells in rows:
+        if header is None:
+            if not any(cells):
+                continue
+            header = [_BY_NAME.get(c.strip().lower()) for c in cells]
+            found = {c.key for c in header if c}
+            missing = [c.header for c in COLUMNS if c.required and c.key not in found]
+            if missing:
+                unknown = [c for c, col in zip(cells, header, strict=True) if c and col is None]
+                raise ImportRejected(
+                    [
+                        RowError(
+                            line=line,
+                            problems=[
+                                Problem(
+                                    code="bad_header",
+                                    field="header",
+                                    zh=f"表头缺少必填列：{'、'.join(missing)}"
+                                    + (f"（无法识别的列：{'、'.join(unknown)}）" if unknown else "")
+                                    + f"。应为：{'、'.join(HEADERS)}",
+                                    en=f"missing required columns {missing}"
+                                    + (f" (unrecognised: {unknown})" if unknown else ""),
+                                )
+                            ],
+                        )
+                    ]
+                )
+            continue
+        if not any(cells):
+            continue
+        yield line, {col.key: cells[i] for i, col in enumerate(header) if col and i < len(cells)}
+    if header is None:
+        raise _file_problem("empty_file", "文件中没有数据", "the file has no rows")
+
+
+@dataclass
+class Plan:
+    """What one pass over a file found (dry run) or did (confirm)."""
+
+    total_rows: int = 0
+    good_rows: int = 0
+    new_residents: int = 0
+    updated_residents: int = 0
+    unchanged_residents: int = 0
+    new_households: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass
+class _Row:
+    line: int
+    compound_id: int
+    address: tuple[str, str, str]
+    status: str
+    clean: CleanResident
+    note: str
+
+
+class _Importer:
+    """One pass over an uploaded file for one actor; ``write`` decides dry run or apply."""
+
+    def __init__(self, *, actor: User, write: bool, today: dt.date | None = None) -> None:
+        self.actor = actor
+        self.write = write
+        self.today = today or timezone.localdate()
+        self.plan = Plan()
+        self.seen: dict[bytes, int] = {}
+        self.compounds: dict[str, list[Compound]] = {}
+        for c in Compound.objects.visible_to(actor).only("pk", "name", "community_id", "grid_id"):
+            self.compounds.setdefault(c.name.strip(), []).append(c)
+        self.compound_by_pk = {c.pk: c for cs in self.compounds.values() for c in cs}
+        # (compound, building, unit, room) → household pk (or 0 for one a dry run would create)
+        self.households: dict[tuple[int, str, str, str], int] = {}
+        self.household_status: dict[int, str] = {}
+        self.loaded_compounds: set[int] = set()
+
+    # ------------------------------------------------------------------ validation
+    def _row(self, line: int, raw: dict[str, str]) -> _Row | RowError:
+        problems: list[Problem] = []
+        compound_name = raw.get("compound", "").strip()
+        compound = None
+        if not compound_name:
+            problems.append(Problem("required", "小区不能为空", "compound is required", "compound"))
+        else:
+            matches = self.compounds.get(compound_name, [])
+            if not matches:
+                problems.append(
+                    Problem(
+                        "unknown_compound",
+                        f"小区「{compound_name}」不存在或不在您的辖区",
+                        f"unknown compound {compound_name!r} in your area",
+                        "compound",
+                    )
+                )
+            elif len(matches) > 1:
+                problems.append(
+                    Problem(
+                        "ambiguous_compound",
+                        f"小区名称「{compound_name}」在您的辖区内不唯一",
+                        f"compound name {compound_name!r} is not unique in your area",
+                        "compound",
+                    )
+                )
+            else:
+                compound = matches[0]
+        room = raw.get("room", "").strip()
+        if not room:
+            problems.append(Problem("required", "房号不能为空", "room is required", "room"))
+        status, p = _choice(
+            raw.get("status") or ResidenceStatus.REGISTERED, ResidenceStatus, "status", "户籍状态", "status"
+        )
+        if p:
+            problems.append(p)
+        clean, more = resident_clean(
+            name=raw.get("name", ""),
+            id_number=raw.get("id_number", ""),
+            phone=raw.get("phone", ""),
+            relation=raw.get("relation", ""),
+            tags=raw.get("tags", ""),
+            today=self.today,
+        )
+        problems += more
+        note = raw.get("note", "").strip()
+        if len(note) > 200:
+            problems.append(Problem("too_long", "备注过长（最多 200 字）", "note too long (200 max)", "note"))
+        if clean is not None:
+            digest = bytes.fromhex(clean.id_index)[:16]
+            if (first := self.seen.get(digest)) is not None:
+                problems.append(
+                    Problem(
+                        "duplicate_in_file",
+                        f"身份证号与第 {first} 行重复",
+                        f"the same ID number as line {first}",
+                        "id_number",
+                    )
+                )
+            else:
+                self.seen[digest] = line
+        if problems or clean is None or compound is None:
+            return RowError(line=line, problems=problems)
+        address = (raw.get("building", "").strip(), raw.get("unit", "").strip(), room)
+        if any(len(a) > 20 for a in address[1:]) or len(address[0]) > 30:
+            return RowError(line=line, problems=[Problem("too_long", "地址过长", "address too long", "room")])
+        return _Row(line, compound.pk, address, status, clean, note)
+
+    # ------------------------------------------------------------------ households
+    def _load_households(self, compound_ids: set[int]) -> None:
+        todo = compound_ids - self.loaded_compounds
+        if not todo:
+            return
+        for pk, cid, building, unit, room, status in Household.objects.filter(
+            compound_id__in=todo
+        ).values_list("pk", "compound_id", "building", "unit", "room", "status"):
+            self.households[(cid, building, unit, room)] = pk
+            self.household_status[pk] = status
+        self.loaded_compounds |= todo
+
+    def _households_for(self, rows: list[_Row]) -> None:
+        self._load_households({r.compound_id for r in rows})
+        new: dict[tuple[int, str, str, str], Household] = {}
+        changed: dict[int, str] = {}
+        for r in rows:
+            key = (r.compound_id, *r.address)
+            pk = self.households.get(key)
+            if pk is None and key not in new:
+                compound = self.compound_by_pk[r.compound_id]
+                new[key] = Household(
+                    compound_id=r.compound_id,
+                    community_id=compound.community_id,
+                    grid_id=compound.grid_id,
+                    building=r.address[0],
+                    unit=r.address[1],
+                    room=r.address[2],
+                    status=r.status,
+                )
+            elif pk and self.household_status.get(pk) != r.status:
+                changed[pk] = r.status
+                self.household_status[pk] = r.status
+        self.plan.new_households += len(new)
+        if not self.write:
+            for key in new:
+                self.households[key] = 0
+            return
+        created = bulk_create_with_history(
+            list(new.values()), Household, batch_size=CHUNK, default_user=self.actor
+        )
+        for key, household in zip(new, created, strict=True):
+            self.households[key] = household.pk
+            self.household_status[household.pk] = household.status
+        if changed:
+            objs = list(Household.objects.filter(pk__in=changed))
+            for h in objs:
+                h.status = changed[h.pk]
+            bulk_update_with_history(objs, Household, ["status"], batch_size=CHUNK, default_user=self.actor)
+
+    # ------------------------------------------------------------------ residents
+    def _chunk(self, rows: list[_Row]) -> None:
+        indexes = [r.clean.id_index for r in rows]
+        # Whole rows: history copies every field, and deferred ones would cost a query each.
+        existing = {r.id_index: r for r in Resident.objects.filter(id_index__in=indexes)}
+        visible = set(
+            Resident.objects.visible_to(self.actor)
+            .filter(id_index__in=list(existing))
+            .values_list("id_index", flat=True)
+        )
+        accepted: list[_Row] = []
+        for r in rows:
+            other = existing.get(r.clean.id_index)
+            if other is not None and other.id_index not in visible:
+                self.plan.errors.append(
+                    RowError(
+                        line=r.line,
+                        problems=[
+                            Problem(
+                                "registered_elsewhere",
+                                "该身份证号已在其他辖区登记，请联系所在社区办理迁移",
+                                "this ID number is registered in another area",
+                                "id_number",
+                            )
+                        ],
+                    )
+                )
+                continue
+            accepted.append(r)
+        self._households_for(accepted)
+        new: list[Resident] = []
+        changed: list[Resident] = []
+        for r in accepted:
+            household_id = self.households[(r.compound_id, *r.address)]
+            c = r.clean
+            values = {
+                "name": c.name,
+                "phone": c.phone,
+                "relation": c.relation,
+                "tags": c.tags,
+                "note": r.note,
+                "household_id": household_id,
+            }
+            other = existing.get(c.id_index)
+            if other is None:
+                new.append(
+                    Resident(
+                        id_number=c.id_number,
+                        id_index=c.id_index,
+                        sex=c.sex,
+                        birth_date=c.birth_date,
+                        phone_index=c.phone_index,
+                        **values,
+                    )
+                )
+            elif any(getattr(other, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(other, k, v)
+                other.phone_index = c.phone_index
+                changed.append(other)
+            else:
+                self.plan.unchanged_residents += 1
+        self.plan.good_rows += len(accepted)
+        self.plan.new_residents += len(new)
+        self.plan.updated_residents += len(changed)
+        if self.write:
+            bulk_create_with_history(new, Resident, batch_size=CHUNK, default_user=self.actor)
+            if changed:
+                bulk_update_with_history(
+                    changed,
+                    Resident,
+                    ["name", "phone", "phone_index", "relation", "tags", "note", "household"],
+                    batch_size=CHUNK,
+                    default_user=self.actor,
+                )
+
+    def run(self, rows: Iterator[tuple[int, dict[str, str]]]) -> Plan:
+        chunk: list[_Row] = []
+        for line, raw in rows:
+            self.plan.total_rows += 1
+            result = self._row(line, raw)
+            if isinstance(result, RowError):
+                self.plan.errors.append(result)
+                continue
+            chunk.append(result)
+            if len(chunk) >= CHUNK:
+                self._chunk(chunk)
+                chunk = []
+        if chunk:
+            self._chunk(chunk)
+        self.plan.errors.sort(key=lambda e: e.line)
+        return self.plan
+
+
+def import_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "imports"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def _store_upload(upload: IO[bytes]) -> tuple[Path, str]:
+    """Copy the upload under var/imports/ (mode 0600) in blocks; returns its path and SHA-256."""
+    path = import_dir() / f"{uuid.uuid4().hex}.upload"
+    digest = hashlib.sha256()
+    with path.open("wb") as out:
+        path.chmod(0o600)
+        for block in iter(lambda: upload.read(1 << 20), b""):
+            digest.update(block)
+            out.write(block)
+    return path, digest.hexdigest()
+
+
+def resident_import_dry_run(*, actor: User, path: Path, filename: str) -> Plan:
+    """Validate a file without writing anything (also used by the benchmark and the CLI)."""
+    return _Importer(actor=actor, write=False).run(read_rows(path, filename))
+
+
+def resident_import_apply(*, actor: User, path: Path, filename: str) -> Plan:
+    """Apply every good row of a file in one transaction."""
+    with transaction.atomic():
+        return _Importer(actor=actor, write=True).run(read_rows(path, filename))
+
+
+def resident_import_preview(*, actor: User, upload: IO[bytes], filename: str) -> ImportBatch:
+    """Store the upload and dry-run it; :class:`ImportRejected` if the file itself is unusable."""
+    require(actor, PeoplePermission.IMPORT)
+    path, sha = _store_upload(upload)
+    try:
+        plan = resident_import_dry_run(actor=actor, path=path, filename=filename)
+    except ImportRejected:
+        path.unlink(missing_ok=True)
+        raise
+    area = actor.grid.community.code if actor.grid_id else actor.division.code  # type: ignore[union-attr]
+    return ImportBatch.objects.create(
+        actor=actor,
+        division_code=area,
+        filename=filename[:200],
+        stored_path=str(path),
+        sha256=sha,
+        total_rows=plan.total_rows,
+        good_rows=plan.good_rows,
+        new_residents=plan.new_residents,
+        updated_residents=plan.updated_residents,
+        unchanged_residents=plan.unchanged_residents,
+        new_households=plan.new_households,
+        errors=[e.as_dict() for e in plan.errors],
+    )
+
+
+class BatchClosed(Exception):
+    """The batch was already applied or cancelled."""
+
+
+def resident_import_confirm(*, actor: User, batch: ImportBatch) -> ImportBatch:
+    """Apply the good rows of a previewed batch atomically, then delete the stored file."""
+    require(actor, PeoplePermission.IMPORT)
+    if batch.actor_id != actor.pk:
+        raise PermissionError("not your batch")
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status != ImportStatus.PREVIEWED:
+            raise BatchClosed(locked.status)
+        path = Path(locked.stored_path)
+        plan = _Importer(actor=actor, write=True).run(read_rows(path, locked.filename))
+        locked.status = ImportStatus.APPLIED
+        locked.applied_at = timezone.now()
+        locked.total_rows, locked.good_rows = plan.total_rows, plan.good_rows
+        locked.new_residents, locked.updated_residents = plan.new_residents, plan.updated_residents
+        locked.unchanged_residents, locked.new_households = plan.unchanged_residents, plan.new_households
+        locked.errors = [e.as_dict() for e in plan.errors]
+        locked.save()
+    path.unlink(missing_ok=True)
+    return locked
+
+
+def resident_import_cancel(*, actor: User, batch: ImportBatch) -> ImportBatch:
+    require(actor, PeoplePermission.IMPORT)
+    if batch.actor_id != actor.pk:
+        raise PermissionError("not your batch")
+    updated = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEWED).update(
+        status=ImportStatus.CANCELLED
+    )
+    if updated:
+        Path(batch.stored_path).unlink(missing_ok=True)
+    batch.refresh_from_db()
+    return batch
+
+
+def template_csv() -> bytes:
+    """An empty import template (header row and one example row), UTF-8 with BOM for Excel."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADERS)
+    writer.writerow(
+        [
+            "某小区",
+            "1栋",
+            "1单元",
+            "101",
+            "户籍",
+            "张三",
+            "11010519491231002X",
+            "13800000000",
+            "户主",
+            "党员",
+            "",
+        ]
+    )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -1,0 +1,179 @@
+"""Reads of the people database: every one takes the acting user and scopes with ``visible_to``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from shezhi.common.identifiers import IdentifierError, id_number_validate, mobile_validate
+from shezhi.common.pii import blind_index
+from shezhi.people.models import (
+    AGE_BANDS,
+    AccessLog,
+    Facility,
+    Household,
+    ImportBatch,
+    Organisation,
+    Resident,
+    TagSet,
+)
+from shezhi.people.permissions import PeoplePermission, has_perm
+from shezhi.people.services import ID_KIND, PHONE_KIND
+
+if TYPE_CHECKING:
+    from shezhi.accounts.models import User
+
+_ID_LIKE = re.compile(r"^\d{15}$|^\d{17}[\dXx]$")
+_PHONE_LIKE = re.compile(r"^\+?\d[\d\s-]{9,}$")
+
+
+def _years_ago(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def birth_range(band: str, today: dt.date | None = None) -> Q:
+    """Birth dates of people whose age today lies in ``band`` (see ``AGE_BANDS``)."""
+    today = today or timezone.localdate()
+    _, low, high = AGE_BANDS[band]
+    q = Q(birth_date__lte=_years_ago(today, low))
+    if high is not None:
+        q &= Q(birth_date__gt=_years_ago(today, high + 1))
+    return q
+
+
+def _search(qs: QuerySet[Resident], q: str) -> QuerySet[Resident]:
+    """By name (contains), or an exact ID number or phone through the blind index."""
+    q = q.strip()
+    if _ID_LIKE.match(q):
+        try:
+            return qs.filter(id_index=blind_index(id_number_validate(q), kind=ID_KIND))
+        except IdentifierError:
+            return qs.none()
+    if _PHONE_LIKE.match(q):
+        try:
+            return qs.filter(phone_index=blind_index(mobile_validate(q), kind=PHONE_KIND))
+        except IdentifierError:
+            return qs.none()
+    return qs.filter(name__icontains=q)
+
+
+def _require_view(actor: User) -> None:
+    if not has_perm(actor, PeoplePermission.VIEW):
+        raise PermissionDenied("view")
+
+
+def resident_list(*, actor: User, filters: dict[str, Any] | None = None) -> QuerySet[Resident]:
+    """Residents visible to ``actor``, filtered by q, tag, age band, grid, compound, household."""
+    _require_view(actor)
+    f = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+    qs = Resident.objects.visible_to(actor).select_related("household__compound", "household__grid")
+    if q := f.get("q"):
+        qs = _search(qs, str(q))
+    if tag := f.get("tag"):
+        qs = qs.filter(tags__contains=TagSet.needle(str(tag)))
+    if (band := f.get("age_band")) in AGE_BANDS:
+        qs = qs.filter(birth_range(band))
+    if grid := f.get("grid"):
+        qs = qs.filter(household__grid__path__startswith=f"{grid}-")
+    if compound := f.get("compound"):
+        qs = qs.filter(household__compound_id=compound)
+    if household := f.get("household"):
+        qs = qs.filter(household_id=household)
+    if sex := f.get("sex"):
+        qs = qs.filter(sex=sex)
+    return qs.order_by("household__compound__name", "household_id", "id")
+
+
+def resident_get(*, actor: User, pk: int) -> Resident:
+    _require_view(actor)
+    return Resident.objects.select_related(
+        "household__compound", "household__grid", "household__community"
+    ).get_visible_or_404(actor, pk=pk)
+
+
+def resident_history(*, actor: User, resident: Resident) -> QuerySet[Any]:
+    """Change history of a resident the actor can see (who changed what, when)."""
+    _require_view(actor)
+    return resident.history.select_related("history_user").order_by("-history_date")  # type: ignore[attr-defined]
+
+
+def household_list(*, actor: User, filters: dict[str, Any] | None = None) -> QuerySet[Household]:
+    _require_view(actor)
+    f = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+    qs = (
+        Household.objects.visible_to(actor)
+        .select_related("compound", "grid")
+        .annotate(n_residents=Count("residents"))
+    )
+    if q := f.get("q"):
+        qs = qs.filter(Q(compound__name__icontains=q) | Q(room__icontains=q) | Q(building__icontains=q))
+    if grid := f.get("grid"):
+        qs = qs.filter(grid__path__startswith=f"{grid}-")
+    if status := f.get("status"):
+        qs = qs.filter(status=status)
+    if compound := f.get("compound"):
+        qs = qs.filter(compound_id=compound)
+    return qs.order_by("compound__name", "building", "unit", "room")
+
+
+def household_get(*, actor: User, pk: int) -> Household:
+    _require_view(actor)
+    return Household.objects.select_related("compound", "grid", "community").get_visible_or_404(actor, pk=pk)
+
+
+def facility_list(*, actor: User, filters: dict[str, Any] | None = None) -> QuerySet[Facility]:
+    _require_view(actor)
+    f = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+    qs = Facility.objects.visible_to(actor).select_related("community", "grid", "operator")
+    if q := f.get("q"):
+        qs = qs.filter(name__icontains=q)
+    if category := f.get("category"):
+        qs = qs.filter(category=category)
+    if level := f.get("level"):
+        qs = qs.filter(level=level)
+    return qs
+
+
+def organisation_list(*, actor: User, filters: dict[str, Any] | None = None) -> QuerySet[Organisation]:
+    _require_view(actor)
+    f = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+    qs = Organisation.objects.visible_to(actor).select_related("community", "grid")
+    if q := f.get("q"):
+        qs = qs.filter(Q(name__icontains=q) | Q(uscc=str(q).upper()))
+    if kind := f.get("kind"):
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def access_log_list(*, actor: User, filters: dict[str, Any] | None = None) -> QuerySet[AccessLog]:
+    """The access log for auditors: filter by actor (username), field, area, date range."""
+    if not has_perm(actor, PeoplePermission.READ_ACCESS_LOG):
+        raise PermissionDenied("read_access_log")
+    f = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+    qs = AccessLog.objects.visible_to(actor).select_related("actor")
+    if who := f.get("actor"):
+        qs = qs.filter(actor__username=who)
+    if field := f.get("field"):
+        qs = qs.filter(field=field)
+    if area := f.get("area"):
+        qs = qs.filter(division_code__startswith=area)
+    if since := f.get("since"):
+        qs = qs.filter(created_at__date__gte=since)
+    if until := f.get("until"):
+        qs = qs.filter(created_at__date__lte=until)
+    if resident := f.get("resident"):
+        qs = qs.filter(resident_id=resident)
+    return qs
+
+
+def import_batch_get(*, actor: User, pk: int) -> ImportBatch:
+    """An import batch of the actor's own (nobody else confirms or reads another's upload)."""
+    return ImportBatch.objects.visible_to(actor).filter(actor=actor).get_visible_or_404(actor, pk=pk)

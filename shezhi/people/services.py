@@ -1,0 +1,366 @@
+"""Writes to the people database. Every write takes ``actor``, checks area and role, keeps
+history with the actor as the changer, and writes its audit row in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from shezhi.common.errors import Problem
+from shezhi.common.identifiers import IdentifierError, id_number_parse, mobile_validate
+from shezhi.common.pii import blind_index, mask_name
+from shezhi.people.models import (
+    AccessLog,
+    Household,
+    Relation,
+    ResidenceStatus,
+    Resident,
+    ResidentTag,
+    RevealField,
+    TagSet,
+)
+from shezhi.people.permissions import PeoplePermission, has_perm
+
+if TYPE_CHECKING:
+    from shezhi.accounts.models import User
+    from shezhi.places.models import Compound
+
+ID_KIND = "id"
+PHONE_KIND = "phone"
+
+
+class InvalidPeopleData(Exception):
+    """Input that fails validation; nothing was written. ``problems`` name field and reason."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+def require(actor: User, perm: PeoplePermission) -> None:
+    if not has_perm(actor, perm):
+        raise PermissionDenied(perm.value)
+
+
+def _problem(code: str, field: str, zh: str, en: str) -> Problem:
+    return Problem(code=code, zh=zh, en=en, field=field)
+
+
+def _choice(
+    value: str, choices: type[Any], field: str, zh_name: str, en_name: str
+) -> tuple[str, Problem | None]:
+    """A choice given by its code or its Chinese label."""
+    value = (value or "").strip()
+    for code, label in choices.choices:
+        if value in (code, str(label)):
+            return code, None
+    allowed = "、".join(str(label) for _, label in choices.choices)
+    return "", _problem(
+        "invalid_choice", field, f"{zh_name}「{value}」无效，应为：{allowed}", f"unknown {en_name} {value!r}"
+    )
+
+
+def parse_tags(value: str | Iterable[str]) -> tuple[list[str], Problem | None]:
+    """Tags as codes or Chinese labels, separated by 、 , ， ; or spaces."""
+    if isinstance(value, str):
+        for sep in "、，,;；":
+            value = value.replace(sep, " ")
+        items = value.split()
+    else:
+        items = [v.strip() for v in value if v and v.strip()]
+    by_label = {str(label): code for code, label in ResidentTag.choices}
+    codes, unknown = [], []
+    for item in items:
+        if item in ResidentTag.values:
+            codes.append(item)
+        elif item in by_label:
+            codes.append(by_label[item])
+        else:
+            unknown.append(item)
+    if unknown:
+        allowed = "、".join(by_label)
+        return codes, _problem(
+            "invalid_tag",
+            "tags",
+            f"未知标签「{'、'.join(unknown)}」，可用：{allowed}",
+            f"unknown tags {unknown}",
+        )
+    return codes, None
+
+
+@dataclass
+class CleanResident:
+    name: str
+    id_number: str
+    id_index: str
+    sex: str
+    birth_date: dt.date
+    phone: str
+    phone_index: str
+    relation: str
+    tags: str
+
+
+def resident_clean(
+    *,
+    name: str,
+    id_number: str,
+    phone: str = "",
+    relation: str = Relation.HEAD,
+    tags: str | Iterable[str] = "",
+    today: dt.date | None = None,
+) -> tuple[CleanResident | None, list[Problem]]:
+    """Validate one resident's fields; every problem is reported, not only the first."""
+    problems: list[Problem] = []
+    name = (name or "").strip()
+    if not name:
+        problems.append(_problem("required", "name", "姓名不能为空", "name is required"))
+    elif len(name) > 64:
+        problems.append(_problem("too_long", "name", "姓名过长（最多 64 字）", "name too long (64 max)"))
+    parsed = None
+    try:
+        parsed = id_number_parse(id_number, today=today or timezone.localdate())
+    except IdentifierError as exc:
+        problems.append(exc.problem)
+    clean_phone = ""
+    if phone and str(phone).strip():
+        try:
+            clean_phone = mobile_validate(str(phone))
+        except IdentifierError as exc:
+            problems.append(exc.problem)
+    rel, p = _choice(relation or Relation.HEAD, Relation, "relation", "与户主关系", "relation")
+    if p:
+        problems.append(p)
+    codes, p = parse_tags(tags or "")
+    if p:
+        problems.append(p)
+    if problems or parsed is None:
+        return None, problems
+    return (
+        CleanResident(
+            name=name,
+            id_number=parsed.value,
+            id_index=blind_index(parsed.value, kind=ID_KIND),
+            sex=parsed.sex,
+            birth_date=parsed.birth_date,
+            phone=clean_phone,
+            phone_index=blind_index(clean_phone, kind=PHONE_KIND) if clean_phone else "",
+            relation=rel,
+            tags=TagSet.encode(codes),
+        ),
+        [],
+    )
+
+
+def _check_area(actor: User, obj: Household | Resident) -> None:
+    """The actor may write only rows they can see; others answer like missing ones."""
+    if not type(obj).objects.visible_to(actor).filter(pk=obj.pk).exists():
+        raise Http404
+
+
+def _check_compound(actor: User, compound: Compound) -> None:
+    from shezhi.places.models import Compound
+
+    if not Compound.objects.visible_to(actor).filter(pk=compound.pk).exists():
+        raise InvalidPeopleData(
+            [
+                _problem(
+                    "unknown_compound",
+                    "compound",
+                    "小区不存在或不在您的辖区",
+                    "compound not found in your area",
+                )
+            ]
+        )
+
+
+# --------------------------------------------------------------------------- households
+
+
+def household_create(
+    *,
+    actor: User,
+    compound: Compound,
+    room: str,
+    building: str = "",
+    unit: str = "",
+    status: str = ResidenceStatus.REGISTERED,
+) -> Household:
+    require(actor, PeoplePermission.EDIT)
+    _check_compound(actor, compound)
+    status, p = _choice(status, ResidenceStatus, "status", "户籍状态", "residence status")
+    problems = [p] if p else []
+    if not (room or "").strip():
+        problems.append(_problem("required", "room", "房号不能为空", "room is required"))
+    building, unit, room = (building or "").strip(), (unit or "").strip(), (room or "").strip()
+    if Household.objects.filter(compound=compound, building=building, unit=unit, room=room).exists():
+        problems.append(
+            _problem("duplicate", "room", "该地址的户已存在", "a household at this address exists")
+        )
+    if problems:
+        raise InvalidPeopleData(problems)
+    household = Household(compound=compound, building=building, unit=unit, room=room, status=status)
+    household._history_user = actor  # type: ignore[attr-defined]
+    with transaction.atomic():
+        household.save()
+    return household
+
+
+def household_update(*, actor: User, household: Household, **changes: Any) -> Household:
+    require(actor, PeoplePermission.EDIT)
+    _check_area(actor, household)
+    problems: list[Problem] = []
+    if "status" in changes:
+        changes["status"], p = _choice(
+            changes["status"], ResidenceStatus, "status", "户籍状态", "residence status"
+        )
+        if p:
+            problems.append(p)
+    for key in ("building", "unit", "room"):
+        if key in changes:
+            changes[key] = (changes[key] or "").strip()
+    if "room" in changes and not changes["room"]:
+        problems.append(_problem("required", "room", "房号不能为空", "room is required"))
+    if problems:
+        raise InvalidPeopleData(problems)
+    for key, value in changes.items():
+        if key not in {"building", "unit", "room", "status"}:
+            raise TypeError(f"cannot change {key}")
+        setattr(household, key, value)
+    household._history_user = actor  # type: ignore[attr-defined]
+    with transaction.atomic():
+        household.save()
+    return household
+
+
+# ---------------------------------------------------------------------------- residents
+
+
+def _apply_clean(resident: Resident, clean: CleanResident) -> None:
+    for key, value in vars(clean).items():
+        setattr(resident, key, value)
+
+
+def resident_create(
+    *,
+    actor: User,
+    household: Household,
+    name: str,
+    id_number: str,
+    phone: str = "",
+    relation: str = Relation.HEAD,
+    tags: str | Iterable[str] = "",
+    note: str = "",
+) -> Resident:
+    require(actor, PeoplePermission.EDIT)
+    _check_area(actor, household)
+    clean, problems = resident_clean(
+        name=name, id_number=id_number, phone=phone, relation=relation, tags=tags
+    )
+    if clean and Resident.objects.filter(id_index=clean.id_index).exists():
+        problems.append(
+            _problem("duplicate_id", "id_number", "该身份证号已登记", "a resident with this ID number exists")
+        )
+    if problems or clean is None:
+        raise InvalidPeopleData(problems)
+    resident = Resident(household=household, note=(note or "").strip())
+    _apply_clean(resident, clean)
+    resident._history_user = actor  # type: ignore[attr-defined]
+    with transaction.atomic():
+        resident.save()
+    return resident
+
+
+def resident_update(*, actor: User, resident: Resident, **changes: Any) -> Resident:
+    """Change a resident; fields not given keep their value."""
+    require(actor, PeoplePermission.EDIT)
+    _check_area(actor, resident)
+    allowed = {"name", "id_number", "phone", "relation", "tags", "note", "household"}
+    if unknown := set(changes) - allowed:
+        raise TypeError(f"cannot change {sorted(unknown)}")
+    household = changes.get("household", resident.household)
+    if household.pk != resident.household_id:
+        _check_area(actor, household)
+    clean, problems = resident_clean(
+        name=changes.get("name", resident.name),
+        id_number=changes.get("id_number", resident.id_number),
+        phone=changes.get("phone", resident.phone),
+        relation=changes.get("relation", resident.relation),
+        tags=changes.get("tags", resident.tag_list),
+    )
+    if clean and Resident.objects.filter(id_index=clean.id_index).exclude(pk=resident.pk).exists():
+        problems.append(
+            _problem("duplicate_id", "id_number", "该身份证号已登记", "a resident with this ID number exists")
+        )
+    if problems or clean is None:
+        raise InvalidPeopleData(problems)
+    _apply_clean(resident, clean)
+    resident.household = household
+    if "note" in changes:
+        resident.note = (changes["note"] or "").strip()
+    resident._history_user = actor  # type: ignore[attr-defined]
+    with transaction.atomic():
+        resident.save()
+    return resident
+
+
+MIN_REASON = 4
+
+
+def _reason_problem(reason: str) -> Problem | None:
+    if len((reason or "").strip()) < MIN_REASON:
+        return _problem(
+            "reason_required",
+            "reason",
+            f"请填写查看事由（至少 {MIN_REASON} 个字）",
+            f"give a reason (at least {MIN_REASON} characters)",
+        )
+    return None
+
+
+def resident_reveal(*, actor: User, resident: Resident, field: str, reason: str) -> str:
+    """The full value of one masked field; writes who, whom, which field, when and why."""
+    require(actor, PeoplePermission.REVEAL)
+    _check_area(actor, resident)
+    if field not in (RevealField.ID_NUMBER, RevealField.PHONE, RevealField.NAME):
+        raise InvalidPeopleData(
+            [_problem("invalid_choice", "field", "不能查看该字段", "field cannot be revealed")]
+        )
+    if p := _reason_problem(reason):
+        raise InvalidPeopleData([p])
+    household = resident.household
+    with transaction.atomic():
+        AccessLog.objects.create(
+            actor=actor,
+            resident=resident,
+            subject=mask_name(resident.name),
+            field=field,
+            reason=reason.strip()[:200],
+            division_code=household.community.code,
+            grid_path=household.grid.path if household.grid_id else "",  # type: ignore[union-attr]
+        )
+    return str(getattr(resident, field))
+
+
+def access_log_export(*, actor: User, reason: str, rows: int, division_code: str) -> AccessLog:
+    """Record an unmasked export (one row for the whole file)."""
+    require(actor, PeoplePermission.EXPORT_PLAIN)
+    if p := _reason_problem(reason):
+        raise InvalidPeopleData([p])
+    with transaction.atomic():
+        return AccessLog.objects.create(
+            actor=actor,
+            subject=f"导出 {rows} 人 / export of {rows}",
+            field=RevealField.EXPORT,
+            reason=reason.strip()[:200],
+            rows=rows,
+            division_code=division_code,
+            grid_path=actor.grid.path if actor.grid_id else "",  # type: ignore[union-attr]
+        )
