@@ -24,8 +24,8 @@ def test_a_name_keyword_is_more_specific_than_the_tag():
 def test_amap_types_and_names():
     m = matcher()
     assert m.match_amap("科教文化服务;学校;幼儿园", "小天鹅幼儿园") == "kindergarten"
-    assert m.match_amap("医疗保健服务;综合医院;三级甲等医院|医疗保健服务;专科医院", "某医院") == "health_centre"
-    assert m.match_amap("政府机构及社会团体;政府机关;乡镇以下级政府及事业单位", "建华社区居民委员会") == (
-        "service_station"
-    )
+    hospital = "医疗保健服务;综合医院;三级甲等医院|医疗保健服务;专科医院"
+    assert m.match_amap(hospital, "某医院") == "health_centre"
+    office = "政府机构及社会团体;政府机关;乡镇以下级政府及事业单位"
+    assert m.match_amap(office, "建华社区居民委员会") == "service_station"
     assert m.match_amap("体育休闲服务;娱乐场所;网吧", "星际网咖") is None
