@@ -12,6 +12,7 @@ from shezhi.accounts.models import User
 from shezhi.accounts.roles import Role
 from shezhi.lifecircle.models import ServiceElement, StandardVersion
 from shezhi.lifecircle.standard import BASIS, DEFAULT_ELEMENTS
+from shezhi.people.models import FacilityCategory
 
 #: Fields of an element a revision may change (the code is its identity).
 EDITABLE = (
@@ -91,6 +92,13 @@ def standard_revise(
         for element in add or []:
             if element.get("code") in elements and element.get("code") not in remove:
                 raise ValidationError({"code": f"要素编码已存在：{element['code']} / code exists"})
+            if element.get("code") not in FacilityCategory.values:
+                raise ValidationError(
+                    {
+                        "code": f"基础数据库中没有此类设施：{element.get('code')} / "
+                        "not a facility category of the basic database"
+                    }
+                )
             new.append(ServiceElement(version=version, **element))
         for element in new:
             try:

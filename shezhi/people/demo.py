@@ -242,7 +242,7 @@ def build_demo_people(*, households_per_compound: int = 30, seed: int = SEED) ->
             grid = compound.grid or grids.get(community_id)
             for category, level, name, area, capacity, hours in (
                 (
-                    FacilityCategory.SERVICE_CENTRE,
+                    FacilityCategory.SERVICE_STATION,
                     FacilityLevel.FIFTEEN,
                     "社区党群服务中心",
                     450,
@@ -250,7 +250,7 @@ def build_demo_people(*, households_per_compound: int = 30, seed: int = SEED) ->
                     "09:00-18:00",
                 ),
                 (
-                    FacilityCategory.ELDERLY_CARE,
+                    FacilityCategory.ELDERLY_DAYCARE,
                     FacilityLevel.TEN,
                     "社区日间照料中心",
                     300,

@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from shezhi.accounts.scoping import AreaScope, ScopedQuerySet
 from shezhi.common.pii import EncryptedTextField, mask_id_number, mask_name, mask_phone
+from shezhi.places.models import Source
 
 
 class ResidenceStatus(models.TextChoices):
@@ -249,17 +250,37 @@ class Organisation(models.Model):
 
 
 class FacilityCategory(models.TextChoices):
-    """Service elements (服务要素) of the community life circle (TD/T 1062-2021)."""
+    """Kinds of service element (服务要素) a facility is (GB 50180-2018, TD/T 1062-2021).
 
-    SERVICE_CENTRE = "service_centre", _("社区综合服务站（党群服务中心）")
-    ELDERLY_CARE = "elderly_care", _("养老服务（日间照料）")
-    CHILDCARE = "childcare", _("托育与幼儿园")
-    HEALTH = "health", _("社区卫生服务站")
-    CULTURE = "culture", _("文化活动室")
-    SPORTS = "sports", _("体育健身场地")
-    CANTEEN = "canteen", _("社区食堂")
+    The codes are those of the life-circle configuration standard
+    (``shezhi/lifecircle/standard.py``), which sets each kind's radius and quantity rules.
+    """
+
+    SERVICE_STATION = "service_station", _("社区综合服务站（党群服务站）")
+    KINDERGARTEN = "kindergarten", _("幼儿园")
+    CHILDCARE = "childcare", _("托育机构（托儿所）")
+    ELDERLY_DAYCARE = "elderly_daycare", _("养老服务站（老年人日间照料中心）")
+    HEALTH_STATION = "health_station", _("社区卫生服务站")
+    CULTURE_STATION = "culture_station", _("文化活动站（社区图书室）")
+    FITNESS_OUTDOOR = "fitness_outdoor", _("室外综合健身场地")
+    CONVENIENCE = "convenience", _("便利店（社区商业网点）")
+    CANTEEN = "canteen", _("社区食堂（老年助餐点）")
+    PARCEL = "parcel", _("快递与邮政服务点")
+    EV_CHARGING = "ev_charging", _("电动自行车充电设施")
+    TOILET = "toilet", _("公共厕所")
+    PRIMARY_SCHOOL = "primary_school", _("小学")
     MARKET = "market", _("菜市场（生鲜超市）")
-    CONVENIENCE = "convenience", _("便民商业")
+    BUS_STOP = "bus_stop", _("公交站")
+    PARK = "park", _("社区公园（口袋公园）")
+    PHARMACY = "pharmacy", _("药店")
+    SPORTS_VENUE = "sports_venue", _("中型多功能运动场地")
+    MIDDLE_SCHOOL = "middle_school", _("初中")
+    HEALTH_CENTRE = "health_centre", _("社区卫生服务中心（社区医院）")
+    ELDERLY_HOME = "elderly_home", _("养老院（老年养护院）")
+    CULTURE_CENTRE = "culture_centre", _("文化活动中心（街道级）")
+    STREET_SERVICE_CENTRE = "street_service_centre", _("街道社区服务中心（市民驿站）")
+    POLICE = "police", _("派出所（警务室）")
+    METRO = "metro", _("地铁站")
     OTHER = "other", _("其他")
 
 
@@ -275,7 +296,7 @@ class Facility(models.Model):
     """A service element (服务要素): category, level, location, size, hours, operator."""
 
     name = models.CharField(_("名称"), max_length=120)
-    category = models.CharField(_("类别"), max_length=24, choices=FacilityCategory.choices)
+    category = models.CharField(_("类别"), max_length=40, choices=FacilityCategory.choices)
     level = models.CharField(_("服务层级"), max_length=8, choices=FacilityLevel.choices)
     community = models.ForeignKey(
         "places.Division", verbose_name=_("所属社区"), on_delete=models.PROTECT, related_name="+"
@@ -297,6 +318,8 @@ class Facility(models.Model):
         Organisation, verbose_name=_("运营单位"), null=True, blank=True, on_delete=models.SET_NULL
     )
     synthetic = models.BooleanField(_("合成数据"), default=False)
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices, default=Source.MANUAL)
+    source_ref = models.CharField(_("来源编号"), max_length=60, blank=True, db_index=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
 
     history = HistoricalRecords()

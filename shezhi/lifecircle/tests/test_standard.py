@@ -21,6 +21,28 @@ def test_the_default_standard_covers_the_eight_circles_and_three_kinds(db):
     assert all(e.basis for e in elements)
 
 
+def test_every_element_is_a_facility_category_of_the_basic_database(db):
+    from shezhi.people.models import FacilityCategory
+
+    assert set(standard_current().elements.values_list("code", flat=True)) <= set(FacilityCategory.values)
+
+
+def test_an_added_element_must_be_a_facility_category(world):
+    standard_revise(actor=world.cate, note="x", remove=["metro"])
+    element = {
+        "code": "metro",
+        "name": "地铁站",
+        "circle": "cityscape",
+        "kind": "guided",
+        "level_minutes": 15,
+        "radius_m": 1000,
+    }
+    version = standard_revise(actor=world.cate, note="back", add=[element])
+    assert version.elements.filter(code="metro").exists()
+    with pytest.raises(ValidationError):
+        standard_revise(actor=world.cate, note="y", add=[{**element, "code": "spaceport"}])
+
+
 def test_seeding_twice_changes_nothing(db):
     standard_seed_default()
     assert StandardVersion.objects.count() == 1
