@@ -127,6 +127,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
+    # Tests use a file too, not SQLite's shared-cache memory database: the browser tests run a
+    # task worker beside the live server, and only a file in WAL mode lets them share it the
+    # way `make run` does (shared-cache memory databases lock whole tables instead).
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test.sqlite3")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

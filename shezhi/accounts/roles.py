@@ -10,6 +10,7 @@ class Role(models.TextChoices):
     STREET_STAFF = "street_staff", _("街道工作人员")
     COMMUNITY_WORKER = "community_worker", _("社区工作者")
     GRID_WORKER = "grid_worker", _("网格员")
+    PLANNER = "planner", _("规划师")
     RESIDENT = "resident", _("居民")
     PARTNER = "partner", _("社会组织/合作伙伴")
     AUDITOR = "auditor", _("审计员")
@@ -43,6 +44,7 @@ ROLE_LEVEL = {
     Role.STREET_STAFF: DivisionLevel.STREET,
     Role.COMMUNITY_WORKER: DivisionLevel.COMMUNITY,
     Role.GRID_WORKER: DivisionLevel.COMMUNITY,
+    Role.PLANNER: DivisionLevel.DISTRICT,
     Role.RESIDENT: DivisionLevel.COMMUNITY,
     Role.PARTNER: DivisionLevel.COMMUNITY,
 }
@@ -55,6 +57,7 @@ STAFF_ROLES = frozenset(
         Role.STREET_STAFF,
         Role.COMMUNITY_WORKER,
         Role.GRID_WORKER,
+        Role.PLANNER,
         Role.AUDITOR,
     }
 )

@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shezhi.accounts.scoping import AreaScope, ScopedQuerySet
+
 
 class Circle(models.TextChoices):
     """The eight circles (八圈) of the 一刻钟社区生活圈 (seed 001 §四)."""
@@ -80,12 +82,8 @@ class ServiceElement(models.Model):
     kind = models.CharField(_("要素类型"), max_length=16, choices=ElementKind.choices)
     level_minutes = models.PositiveSmallIntegerField(_("圈层"), choices=Level.choices)
     radius_m = models.PositiveIntegerField(_("服务半径（米）"))
-    space_per_100_households_m2 = models.FloatField(
-        _("每百户面积下限（平方米）"), null=True, blank=True
-    )
-    residents_per_facility = models.PositiveIntegerField(
-        _("每处服务人口上限（人）"), null=True, blank=True
-    )
+    space_per_100_households_m2 = models.FloatField(_("每百户面积下限（平方米）"), null=True, blank=True)
+    residents_per_facility = models.PositiveIntegerField(_("每处服务人口上限（人）"), null=True, blank=True)
     sources = models.JSONField(_("来源类别映射"), default=dict, blank=True)
     basis = models.CharField(_("依据"), max_length=300, blank=True)
 
@@ -104,3 +102,158 @@ class ServiceElement(models.Model):
     def required(self) -> bool:
         """Basic elements (基础保障型) are required everywhere; the gap list is made of them."""
         return self.kind == ElementKind.BASIC
+
+
+class Walker(models.TextChoices):
+    """Who walks: the standard's radii are for adults; the elderly view walks slower (一老一小)."""
+
+    ADULT = "adult", _("一般居民")
+    ELDERLY = "elderly", _("老年人")
+
+
+#: Walking speeds in m/s. GB 50180-2018's 1000 m in 15 minutes is about 1.1 m/s; older
+#: pedestrians walk about 0.8 m/s, so their circles shrink by the same ratio.
+WALK_SPEED_MPS = {Walker.ADULT: 1.1, Walker.ELDERLY: 0.8}
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("计算中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class AnalysisRun(models.Model):
+    """One evaluation of the life circle of an area (街道、区或全市), run in the background."""
+
+    area = models.ForeignKey(
+        "places.Division", verbose_name=_("评估范围"), on_delete=models.PROTECT, related_name="+"
+    )
+    standard = models.ForeignKey(
+        StandardVersion, verbose_name=_("配置标准版本"), on_delete=models.PROTECT, related_name="runs"
+    )
+    walker = models.CharField(_("步行人群"), max_length=16, choices=Walker.choices, default=Walker.ADULT)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
+    stage = models.CharField(_("阶段"), max_length=80, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    network_key = models.CharField(_("路网缓存"), max_length=80, blank=True)
+    summary = models.JSONField(_("汇总"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("空表示系统（演示数据载入）"),
+    )
+    created_at = models.DateTimeField(_("发起时间"), default=timezone.now)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    area_scope = AreaScope(division="area__code")
+    objects = ScopedQuerySet["AnalysisRun"].as_manager()
+
+    class Meta:
+        verbose_name = _("生活圈评估")
+        verbose_name_plural = _("生活圈评估")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.area.name} #{self.pk}"
+
+    @property
+    def speed_mps(self) -> float:
+        return WALK_SPEED_MPS[Walker(self.walker)]
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (RunStatus.DONE, RunStatus.FAILED, RunStatus.CANCELLED)
+
+
+class CompoundResult(models.Model):
+    """Walks from one compound to each service element, as computed by a run.
+
+    ``values[code] = {"d": metres to the nearest (None if beyond the search), "n": facilities
+    within the element's radius, "ok": within the radius}``.
+    """
+
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="compounds")
+    compound = models.ForeignKey("places.Compound", on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey("places.Division", on_delete=models.CASCADE, related_name="+")
+    grid = models.ForeignKey("places.Grid", null=True, on_delete=models.SET_NULL, related_name="+")
+    households = models.PositiveIntegerField(_("户数"), default=0)
+    values = models.JSONField(default=dict)
+
+    area_scope = AreaScope(division="community__code", grid="grid__path")
+    objects = ScopedQuerySet["CompoundResult"].as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "compound"], name="lifecircle_result_per_compound")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.run_id} {self.compound_id}"
+
+
+class CommunityResult(models.Model):
+    """Per community and element: coverage, counts, supply ratio and service space.
+
+    ``values[code] = {"households", "covered", "coverage", "facilities", "floor_area_m2",
+    "per_100_households_m2", "access_2sfca", "residents_per_facility"}``.
+    """
+
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="communities")
+    community = models.ForeignKey("places.Division", on_delete=models.CASCADE, related_name="+")
+    households = models.PositiveIntegerField(_("户数"), default=0)
+    residents = models.PositiveIntegerField(_("常住人口（估）"), default=0)
+    values = models.JSONField(default=dict)
+
+    area_scope = AreaScope(division="community__code")
+    objects = ScopedQuerySet["CommunityResult"].as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "community"], name="lifecircle_result_per_community")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.run_id} {self.community_id}"
+
+
+class GapKind(models.TextChoices):
+    MISSING = "missing", _("缺失（步行范围内没有）")
+    UNCOVERED = "uncovered", _("覆盖不全")
+    UNDER_SPACE = "under_space", _("面积不达标")
+    UNDER_COUNT = "under_count", _("数量不足")
+
+
+class Gap(models.Model):
+    """One line of the gap list (短板清单): a community lacking a required element."""
+
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="gaps")
+    community = models.ForeignKey("places.Division", on_delete=models.CASCADE, related_name="+")
+    element = models.CharField(_("服务要素"), max_length=40)
+    element_name = models.CharField(_("服务要素名称"), max_length=80)
+    circle = models.CharField(_("所属圈"), max_length=16, choices=Circle.choices)
+    kind = models.CharField(_("短板类型"), max_length=16, choices=GapKind.choices)
+    uncovered_households = models.PositiveIntegerField(_("未覆盖户数"), default=0)
+    coverage = models.FloatField(_("覆盖率"), default=0)
+    detail = models.CharField(_("说明"), max_length=300)
+    rank = models.PositiveIntegerField(_("排序"), default=0, db_index=True)
+
+    area_scope = AreaScope(division="community__code")
+    objects = ScopedQuerySet["Gap"].as_manager()
+
+    class Meta:
+        verbose_name = _("短板")
+        verbose_name_plural = _("短板清单")
+        ordering = ["run", "rank"]
+
+    def __str__(self) -> str:
+        return f"{self.element_name}: {self.detail}"

@@ -4,6 +4,14 @@ from shezhi.lifecircle import views
 
 app_name = "lifecircle"
 urlpatterns = [
+    path("", views.run_index, name="runs"),
+    path("runs/<int:pk>/", views.run_detail, name="run"),
+    path("runs/<int:pk>/status.json", views.run_status, name="run_status"),
+    path("runs/<int:pk>/cancel/", views.run_cancel, name="run_cancel"),
+    path("runs/<int:pk>/gaps/", views.run_gaps, name="run_gaps"),
+    path("runs/<int:pk>/map/", views.run_map, name="run_map"),
+    path("runs/<int:pk>/map.geojson", views.run_map_data, name="run_map_data"),
+    path("runs/<int:pk>/what-if.json", views.run_what_if, name="run_what_if"),
     path("standard/", views.standard, name="standard"),
     path("standard/v<int:number>/", views.standard, name="standard_version"),
     path("standard/elements/<slug:code>/revise/", views.element_revise, name="element_revise"),

@@ -5,15 +5,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from shezhi.accounts.roles import Role
 from shezhi.accounts.scoping import not_area_scoped
-from shezhi.lifecircle import selectors, services
-from shezhi.lifecircle.forms import ElementRevisionForm
-from shezhi.lifecircle.models import StandardVersion
+from shezhi.lifecircle import mapdata, report, selectors, services
+from shezhi.lifecircle.forms import ElementRevisionForm, RunStartForm
+from shezhi.lifecircle.models import AnalysisRun, Circle, GapKind, RunStatus, ServiceElement, StandardVersion
 
 
 def _may_revise(user) -> bool:  # type: ignore[no-untyped-def]
@@ -66,3 +68,154 @@ def element_revise(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, _("已保存为配置标准第 %(n)s 版") % {"n": version.number})
             return redirect("lifecircle:standard")
     return render(request, "lifecircle/element_form.html", {"form": form, "element": element})
+
+
+# --------------------------------------------------------------------------- analysis runs
+
+
+def _run_or_404(request: HttpRequest, pk: int) -> AnalysisRun:
+    return AnalysisRun.objects.select_related("area", "standard").get_visible_or_404(request.user, pk=pk)
+
+
+@login_required
+def run_index(request: HttpRequest) -> HttpResponse:
+    """Evaluations of the user's area, and the form that starts one."""
+    user = request.user
+    areas = selectors.run_areas(actor=user).order_by("code")  # type: ignore[arg-type]
+    form = RunStartForm(request.POST or None, areas=areas)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                run = services.analysis_start(
+                    actor=user,  # type: ignore[arg-type]
+                    area=form.cleaned_data["area"],
+                    walker=form.cleaned_data["walker"],
+                )
+            except (PermissionDenied, ValidationError) as exc:
+                form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
+            else:
+                return redirect("lifecircle:run", pk=run.pk)
+    runs = selectors.run_list(actor=user)[:50]  # type: ignore[arg-type]
+    return render(
+        request,
+        "lifecircle/run_index.html",
+        {"form": form, "runs": runs, "may_start": services.may_analyse(user)},  # type: ignore[arg-type]
+    )
+
+
+@login_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run_or_404(request, pk)
+    elements = list(run.standard.elements.all())
+    summary = run.summary.get("elements", {})
+    rows = [(e, summary.get(e.code)) for e in elements]
+    return render(
+        request,
+        "lifecircle/run_detail.html",
+        {
+            "run": run,
+            "rows": rows,
+            "indicators": report.four_kinds(run) if run.status == RunStatus.DONE else None,
+            "gap_count": selectors.gap_list(actor=request.user, run=run).count(),  # type: ignore[arg-type]
+        },
+    )
+
+
+@login_required
+def run_status(request: HttpRequest, pk: int) -> JsonResponse:
+    run = _run_or_404(request, pk)
+    return JsonResponse(
+        {
+            "status": run.status,
+            "status_display": run.get_status_display(),
+            "progress": run.progress,
+            "stage": run.stage,
+            "stage_display": report.stage_label(run.stage),
+            "error": run.error,
+            "finished": run.finished,
+        }
+    )
+
+
+@login_required
+@require_POST
+def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run_or_404(request, pk)
+    if services.analysis_cancel(actor=request.user, run=run):  # type: ignore[arg-type]
+        messages.success(request, _("已取消评估"))
+    else:
+        messages.info(request, _("评估已结束，无法取消"))
+    return redirect("lifecircle:run", pk=run.pk)
+
+
+@login_required
+def run_gaps(request: HttpRequest, pk: int) -> HttpResponse:
+    """The gap list (短板清单), filterable, exportable to Excel."""
+    run = _run_or_404(request, pk)
+    filters = {k: request.GET.get(k, "") for k in ("circle", "kind", "element", "community")}
+    gaps = selectors.gap_list(actor=request.user, run=run, filters=filters)  # type: ignore[arg-type]
+    if request.GET.get("format") == "xlsx":
+        return report.gaps_xlsx_response(run, gaps)
+    page = Paginator(gaps, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "lifecircle/run_gaps.html",
+        {
+            "run": run,
+            "page": page,
+            "total": gaps.count(),
+            "filters": filters,
+            "circles": Circle.choices,
+            "kinds": GapKind.choices,
+            "elements": run.standard.elements.filter(kind="basic"),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+def run_map(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run_or_404(request, pk)
+    if run.status != RunStatus.DONE:
+        return redirect("lifecircle:run", pk=run.pk)
+    elements = list(run.standard.elements.all())
+    chosen = request.GET.get("element") or "primary_school"
+    return render(
+        request,
+        "lifecircle/run_map.html",
+        {"run": run, "elements": elements, "chosen": chosen, "labels": report.map_labels()},
+    )
+
+
+@login_required
+def run_map_data(request: HttpRequest, pk: int) -> JsonResponse:
+    """Compounds with their walk to one element, and that element's facilities (GeoJSON)."""
+    run = _run_or_404(request, pk)
+    code = request.GET.get("element", "")
+    element = run.standard.elements.filter(code=code).first()
+    if element is None:
+        return JsonResponse(problem("unknown_element", "未知的服务要素", "unknown element"), status=400)
+    return JsonResponse(mapdata.layers(actor=request.user, run=run, element=element))  # type: ignore[arg-type]
+
+
+@login_required
+@require_POST
+def run_what_if(request: HttpRequest, pk: int) -> JsonResponse:
+    """Coverage before/after a hypothetical facility at a clicked point (no full run)."""
+    run = _run_or_404(request, pk)
+    try:
+        element = run.standard.elements.get(code=request.POST.get("element", ""))
+        lon, lat = float(request.POST["lon"]), float(request.POST["lat"])
+    except (ServiceElement.DoesNotExist, KeyError, ValueError):
+        return JsonResponse(
+            problem("invalid", "参数有误：需要服务要素与经纬度", "element, lon and lat required"), status=400
+        )
+    try:
+        body = mapdata.what_if(actor=request.user, run=run, element=element, lon=lon, lat=lat)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        return JsonResponse(problem("invalid", exc.messages[0], exc.messages[-1]), status=400)
+    return JsonResponse(body)
+
+
+def problem(code: str, zh: str, en: str) -> dict[str, str]:
+    return {"code": code, "message": zh, "message_en": en}

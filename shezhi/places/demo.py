@@ -267,6 +267,7 @@ def ensure_demo_accounts(*, password: str = DEMO_PASSWORD, district_code: str = 
         ("street", Role.STREET_STAFF, street, None, "街道干部"),
         ("community", Role.COMMUNITY_WORKER, community, None, "社区工作者"),
         ("grid", Role.GRID_WORKER, community, grid, "网格员"),
+        ("planner", Role.PLANNER, district, None, "规划师"),
         ("resident", Role.RESIDENT, community, None, "居民"),
         ("partner", Role.PARTNER, community, None, "社会组织"),
         ("auditor", Role.AUDITOR, city, None, "审计员"),
@@ -288,6 +289,6 @@ def ensure_demo_accounts(*, password: str = DEMO_PASSWORD, district_code: str = 
         user.save()
         users.append(user)
     if grid is not None:
-        grid.leader = users[3]
+        grid.leader = next(u for u in users if u.role == Role.COMMUNITY_WORKER)
         grid.save(update_fields=["leader"])
     return users

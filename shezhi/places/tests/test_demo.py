@@ -1,3 +1,4 @@
+from shezhi.accounts.roles import Role
 from shezhi.places.demo import DEMO_PASSWORD, ensure_demo_accounts
 from shezhi.places.models import Building, Compound, Division, Grid, GridKind, Source
 
@@ -47,7 +48,7 @@ def test_the_layout_is_reproducible(db):
 
 def test_demo_accounts_cover_every_role(db):
     users = ensure_demo_accounts()
-    assert len({u.role for u in users}) == 8
+    assert {u.role for u in users} == set(Role.values)
     grid_worker = next(u for u in users if u.role == "grid_worker")
     assert grid_worker.grid is not None
     assert grid_worker.check_password(DEMO_PASSWORD)

@@ -1,4 +1,4 @@
-"""Seed the life-circle part: the default configuration standard (version 1)."""
+"""Seed the life-circle part: the default standard, OSM facilities, a finished demo evaluation."""
 
 from __future__ import annotations
 
@@ -6,15 +6,46 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from shezhi.lifecircle.services import standard_seed_default
+from shezhi.lifecircle.models import AnalysisRun, RunStatus
+from shezhi.lifecircle.services import facilities_import_osm, standard_seed_default
+from shezhi.lifecircle.tasks import execute
+from shezhi.places.demo import DEMO_DISTRICT
+from shezhi.places.models import Division
 
 
 class Command(BaseCommand):
-    help = "载入一刻钟生活圈默认配置标准 / load the default life-circle standard"
+    help = "载入生活圈配置标准、OSM 设施与演示评估 / load the life-circle standard, facilities, demo run"
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--no-run", action="store_true", help="不计算演示评估 / skip the demo evaluation")
 
     def handle(self, *args: Any, **options: Any) -> None:
         version = standard_seed_default()
+        n = version.elements.count()
         self.stdout.write(
-            f"配置标准 v{version.number}：{version.elements.count()} 个服务要素 / "
-            f"standard v{version.number}: {version.elements.count()} service elements"
+            f"配置标准 v{version.number}：{n} 个服务要素 / standard v{version.number}: {n} elements"
+        )
+        district = Division.objects.filter(code=DEMO_DISTRICT).first()
+        if district is None:
+            self.stdout.write("未找到演示区县，跳过 / no demo district, skipped (run load_places first)")
+            return
+        report = facilities_import_osm(within=district.prefix)
+        self.stdout.write(
+            f"OSM 设施：新增 {report.created}，更新 {report.updated}，区外 {report.outside} / "
+            f"OSM facilities: {report.created} created, {report.updated} updated, {report.outside} outside"
+        )
+        if options["no_run"]:
+            return
+        current = version.__class__.objects.order_by("-number").first()
+        done = AnalysisRun.objects.filter(area=district, standard=current, status=RunStatus.DONE).exists()
+        if done and not (report.created or report.updated):
+            self.stdout.write("演示评估已是最新 / the demo evaluation is up to date")
+            return
+        run = AnalysisRun.objects.create(area=district, standard=current, created_by=None)  # 系统
+        outcome = execute(run.pk)
+        run.refresh_from_db()
+        self.stdout.write(
+            f"演示评估 #{run.pk}（{district.name}）：{run.get_status_display()}，"
+            f"短板 {run.gaps.count()} 条 / "
+            f"demo evaluation #{run.pk}: {outcome}"
         )

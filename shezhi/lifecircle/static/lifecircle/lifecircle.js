@@ -1,0 +1,140 @@
+/* 一刻钟生活圈: progress of a run, and the map with its what-if. Served by the platform. */
+(function () {
+  "use strict";
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json().then(function (body) { if (!r.ok) { throw body; } return body; }); });
+  }
+
+  function csrf() {
+    var el = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return el ? el.value : "";
+  }
+
+  function pct(x) { return (x * 100).toFixed(1) + "%"; }
+
+  // ------------------------------------------------------------------ progress
+  function watchProgress(box) {
+    var bar = box.querySelector("progress");
+    var percent = box.querySelector("[data-testid=run-percent]");
+    var status = box.querySelector("[data-testid=run-status]");
+    var stage = box.querySelector("[data-testid=run-stage]");
+    function poll() {
+      getJSON(box.dataset.statusUrl).then(function (s) {
+        bar.value = s.progress;
+        percent.textContent = s.progress + "%";
+        status.textContent = s.status_display;
+        stage.textContent = s.stage_display;
+        box.dataset.status = s.status;
+        if (s.finished) {
+          // Reload once so the results (or the error) are drawn by the server.
+          if (box.dataset.finished !== "1") { window.location.reload(); }
+          return;
+        }
+        window.setTimeout(poll, 700);
+      }).catch(function () { window.setTimeout(poll, 2000); });
+    }
+    poll();
+  }
+
+  // ------------------------------------------------------------------ map
+  function colour(p) {
+    if (p.d === null || p.d === undefined) { return "#7f8c8d"; }
+    return p.ok ? "#27ae60" : "#e67e22";
+  }
+
+  function drawMap(el) {
+    var labels = JSON.parse(document.getElementById("lc-labels").textContent);
+    var select = document.getElementById("lc-element");
+    var whatIfBox = document.getElementById("lc-whatif");
+    var map = L.map(el, { preferCanvas: true, zoomSnap: 0.25 });
+    map.attributionControl.setPrefix(false);
+    map.attributionControl.addAttribution(el.dataset.attribution);
+    map.setView([30.69, 104.085], 13);
+    var state = { compounds: 0, facilities: 0, coverage: null, whatIf: null, ready: false };
+    window.shezhiLifecircle = { map: map, state: state };
+    var layer = null;
+    var hypo = L.layerGroup().addTo(map);
+
+    getJSON(el.dataset.basemap).then(function (fc) {
+      L.geoJSON(fc, {
+        style: function (f) { return { color: "#c4c4c4", weight: { 1: 3, 2: 2, 3: 1.2, 4: 0.6 }[f.properties.rank] || 1 }; },
+        interactive: false,
+      }).addTo(map).bringToBack();
+    });
+
+    function load(first) {
+      el.dataset.ready = "0";
+      hypo.clearLayers();
+      document.getElementById("lc-whatif-result").hidden = true;
+      return getJSON(el.dataset.layers + "?element=" + encodeURIComponent(select.value)).then(function (fc) {
+        if (layer) { map.removeLayer(layer); }
+        var total = 0, covered = 0;
+        state.compounds = 0; state.facilities = 0;
+        layer = L.geoJSON(fc, {
+          pointToLayer: function (f, latlng) {
+            var p = f.properties;
+            if (p.layer === "facility") {
+              state.facilities++;
+              return L.circleMarker(latlng, { radius: 4, color: "#1f5fa8", fillColor: "#1f5fa8", fillOpacity: 0.9, weight: 1 });
+            }
+            state.compounds++;
+            total += p.households; if (p.ok) { covered += p.households; }
+            var r = 4 + Math.min(10, Math.sqrt(p.households) / 6);
+            return L.circleMarker(latlng, { radius: r, color: "#333", weight: 0.5, fillColor: colour(p), fillOpacity: 0.85 });
+          },
+          onEachFeature: function (f, l) {
+            var p = f.properties;
+            var text = p.layer === "facility" ? p.name : p.name + "（" + p.community + "）<br>" + p.households + " " + labels.households +
+              (p.minutes !== null ? " · " + p.minutes + " " + labels.minutes : " · " + labels.none);
+            l.bindTooltip(text);
+          },
+        }).addTo(map);
+        state.coverage = total ? covered / total : 0;
+        document.getElementById("lc-title").textContent = fc.element.name + "（" + fc.element.radius_m + " 米）";
+        document.getElementById("lc-coverage").textContent = pct(state.coverage);
+        if (first && layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [20, 20], animate: false }); }
+        state.ready = true;
+        el.dataset.ready = "1";
+      }).catch(function (e) { el.dataset.error = (e && e.message) || String(e); });
+    }
+
+    map.on("click", function (ev) {
+      if (!whatIfBox.checked) { return; }
+      var body = new URLSearchParams({ element: select.value, lon: ev.latlng.lng.toFixed(6), lat: ev.latlng.lat.toFixed(6) });
+      var err = document.getElementById("lc-error");
+      err.hidden = true;
+      fetch(el.dataset.whatif, {
+        method: "POST", credentials: "same-origin", body: body,
+        headers: { "X-CSRFToken": csrf(), Accept: "application/json" },
+      }).then(function (r) { return r.json().then(function (b) { if (!r.ok) { throw b; } return b; }); })
+        .then(function (res) {
+          hypo.clearLayers();
+          L.circleMarker(ev.latlng, { radius: 7, color: "#8e44ad", fillColor: "#8e44ad", fillOpacity: 0.9 }).addTo(hypo);
+          state.whatIf = res;
+          document.getElementById("lc-whatif-result").hidden = false;
+          document.getElementById("lc-coverage-after").textContent = pct(res.coverage_after) + "（" + pct(res.coverage_before) + " → " + pct(res.coverage_after) + "）";
+          document.getElementById("lc-gained").textContent = Math.round(res.households_gained);
+          document.getElementById("lc-gaps").textContent = res.gaps_before + " → " + res.gaps_after;
+          var gained = {};
+          res.compounds_gained.forEach(function (id) { gained[id] = true; });
+          layer.eachLayer(function (l) {
+            var p = l.feature.properties;
+            if (p.layer === "compound" && gained[p.id]) { l.setStyle({ fillColor: "#8e44ad" }); }
+          });
+        })
+        .catch(function (e) { err.textContent = (e && e.message) ? e.message + " / " + (e.message_en || "") : String(e); err.hidden = false; });
+    });
+    select.addEventListener("change", function () { load(false); });
+    load(true);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var box = document.getElementById("run-progress");
+    if (box && box.dataset.finished !== "1") { watchProgress(box); }
+    else if (box) { box.querySelector("[data-testid=run-stage]").textContent = ""; }
+    var el = document.getElementById("lc-map");
+    if (el) { drawMap(el); }
+  });
+})();

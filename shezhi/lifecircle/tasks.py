@@ -1,0 +1,134 @@
+"""Background work of the life-circle part: an evaluation run on the task backend.
+
+The run row is the single source of truth for progress. The worker moves it
+``queued → running`` with a compare-and-swap update and reports each stage the same way
+(``filter(pk=…, status=running).update(…)``); when that touches no row, the run was
+cancelled in the page meanwhile, and the worker stops without writing results.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from shezhi.lifecircle.analysis import PERSONS_PER_HOUSEHOLD, evaluate, gather
+from shezhi.lifecircle.models import (
+    AnalysisRun,
+    CommunityResult,
+    CompoundResult,
+    Gap,
+    RunStatus,
+)
+from shezhi.lifecircle.network import walk_network
+
+log = logging.getLogger(__name__)
+
+
+class Cancelled(Exception):
+    """The run was cancelled while the worker was computing it."""
+
+
+def _stage(run_id: int, progress: int, stage: str) -> None:
+    updated = AnalysisRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        progress=progress, stage=stage
+    )
+    if updated != 1:
+        raise Cancelled
+
+
+def execute(run_id: int) -> str:
+    """Compute and store one run (the body of the task; callable directly in tests)."""
+    claimed = AnalysisRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING, started_at=timezone.now(), progress=1, stage="start"
+    )
+    if claimed != 1:
+        return "not queued"
+    run = AnalysisRun.objects.select_related("area", "standard").get(pk=run_id)
+    timings: dict[str, float] = {}
+    try:
+        t0 = time.perf_counter()
+        _stage(run_id, 5, "network")
+        net, key, parsed = walk_network()
+        timings["network_s"] = time.perf_counter() - t0
+        AnalysisRun.objects.filter(pk=run_id).update(network_key=key)
+        _stage(run_id, 10, "inputs")
+        t0 = time.perf_counter()
+        inputs = gather(
+            area_prefix=run.area.prefix, elements=list(run.standard.elements.all()), speed_mps=run.speed_mps
+        )
+        timings["inputs_s"] = time.perf_counter() - t0
+        if len(inputs.compound_ids) == 0:
+            raise ValueError("评估范围内没有小区 / no compounds in this area")
+        t0 = time.perf_counter()
+        result = evaluate(net, inputs, progress=lambda pct, stage: _stage(run_id, pct, stage))
+        timings["evaluate_s"] = time.perf_counter() - t0
+        _stage(run_id, 95, "store")
+        t0 = time.perf_counter()
+        with transaction.atomic():
+            CompoundResult.objects.filter(run_id=run_id).delete()
+            CommunityResult.objects.filter(run_id=run_id).delete()
+            Gap.objects.filter(run_id=run_id).delete()
+            community_of = dict(zip(inputs.compound_ids.tolist(), inputs.community.tolist(), strict=True))
+            grid_of = dict(zip(inputs.compound_ids.tolist(), inputs.grid.tolist(), strict=True))
+            households = dict(zip(inputs.compound_ids.tolist(), inputs.households.tolist(), strict=True))
+            CompoundResult.objects.bulk_create(
+                (
+                    CompoundResult(
+                        run_id=run_id,
+                        compound_id=cid,
+                        community_id=community_of[cid],
+                        grid_id=grid_of[cid] if grid_of[cid] >= 0 else None,
+                        households=round(households[cid]),
+                        values=values,
+                    )
+                    for cid, values in result.compounds.items()
+                ),
+                batch_size=2000,
+            )
+            by_community: dict[int, float] = defaultdict(float)
+            for community, hh in zip(inputs.community.tolist(), inputs.households.tolist(), strict=True):
+                by_community[community] += hh
+            CommunityResult.objects.bulk_create(
+                CommunityResult(
+                    run_id=run_id,
+                    community_id=community,
+                    households=round(by_community[community]),
+                    residents=round(by_community[community] * PERSONS_PER_HOUSEHOLD),
+                    values=values,
+                )
+                for community, values in result.communities.items()
+            )
+            Gap.objects.bulk_create(Gap(run_id=run_id, **gap) for gap in result.gaps)
+            timings["store_s"] = time.perf_counter() - t0
+            summary = {
+                **result.summary,
+                "timings": timings,
+                "network_parsed": parsed,
+                "compounds_off_network_ids": result.origins_off_network[:100],
+            }
+            finished = AnalysisRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+                status=RunStatus.DONE, progress=100, stage="done", summary=summary, finished_at=timezone.now()
+            )
+            if finished != 1:
+                raise Cancelled
+    except Cancelled:
+        log.info("life-circle run %s was cancelled", run_id)
+        return "cancelled"
+    except Exception as exc:
+        log.exception("life-circle run %s failed", run_id)
+        AnalysisRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+            status=RunStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now(), stage="failed"
+        )
+        return "failed"
+    return "done"
+
+
+@task()
+def run_analysis(run_id: int) -> str:
+    """Evaluate one life-circle run (queued by :func:`~shezhi.lifecircle.services.analysis_start`)."""
+    return execute(run_id)

@@ -1,0 +1,108 @@
+"""A planner evaluates the 15-minute life circle in the browser, with a real task worker."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connections
+
+from shezhi.lifecircle.models import AnalysisRun, CompoundResult, RunStatus
+
+from .helpers import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def lifecircle_data(demo_data: None) -> None:
+    call_command("load_people", households_per_compound=1, stdout=io.StringIO())
+    call_command("load_lifecircle", "--no-run", stdout=io.StringIO())
+
+
+@pytest.fixture
+def task_worker(lifecircle_data: None) -> Iterator[Any]:
+    """django-tasks-db's own worker loop, in a thread of the test process."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    worker = Worker(
+        queue_names=["*"],
+        interval=0.2,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="browser-tests",
+        excluded_queue_names=[],
+    )
+
+    def run() -> None:
+        try:
+            worker.run()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    yield worker
+    worker.running = False
+    thread.join(timeout=15)
+
+
+def test_a_planner_runs_an_evaluation_and_tries_a_facility(page: Any, login: Any, task_worker: Any) -> None:
+    login("planner")
+    page.goto("/lifecircle/")
+    page.select_option("select[name=area]", label="猛追湾街道（镇(街道)）")
+    with page.expect_navigation():
+        page.click("[data-testid=start-run] button[type=submit]")
+    assert "/lifecircle/runs/" in page.url
+    bar = page.locator("[data-testid=run-progress-bar]")
+    assert bar.count() == 1
+    # The page polls the run; when the worker finishes it reloads with the results.
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=run-progress-bar]').value === 100"
+        " && document.querySelector('[data-testid=indicators]') !== null",
+        timeout=60_000,
+    )
+    assert page.locator("[data-testid=run-percent]").inner_text() == "100%"
+    assert page.locator("[data-testid=run-status]").inner_text() == "已完成"
+    run = AnalysisRun.objects.latest("pk")
+    assert run.status == RunStatus.DONE
+    assert run.area.name == "猛追湾街道"
+    screenshot(page, "lifecircle-run")
+
+    page.click("nav.tabs >> text=短板清单")
+    page.wait_for_selector("[data-testid=gaps]")
+    rows = page.locator("[data-testid=gaps] tbody tr")
+    assert rows.count() > 0
+    assert "没有短板" not in rows.first.inner_text()
+    screenshot(page, "lifecircle-gaps")
+
+    uncovered = (
+        CompoundResult.objects.filter(run=run).exclude(values__kindergarten__ok=True).select_related("compound")
+    ).first()
+    assert uncovered is not None
+    page.goto(f"/lifecircle/runs/{run.pk}/map/?element=kindergarten")
+    page.wait_for_selector('#lc-map[data-ready="1"]', state="attached", timeout=30_000)
+    before = page.locator("[data-testid=coverage]").inner_text()
+    page.check("#lc-whatif")
+    point = page.evaluate(
+        "([lat, lon]) => { const m = window.shezhiLifecircle.map;"
+        " m.setView([lat, lon], 16, {animate: false});"
+        " const p = m.latLngToContainerPoint([lat, lon]); return {x: p.x, y: p.y}; }",
+        [uncovered.compound.lat, uncovered.compound.lon],
+    )
+    box = page.locator("#lc-map").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    page.wait_for_selector("[data-testid=whatif-result]:not([hidden])", timeout=10_000)
+    after = page.locator("#lc-coverage-after").inner_text()
+    result = page.evaluate("() => window.shezhiLifecircle.state.whatIf")
+    assert result["coverage_after"] > result["coverage_before"]
+    assert uncovered.compound_id in result["compounds_gained"]
+    assert before not in after.split("（")[0]  # the coverage figure changed
+    screenshot(page, "lifecircle-whatif")
