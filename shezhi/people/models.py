@@ -247,6 +247,10 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def masked_contact_phone(self) -> str:
+        return mask_phone(self.contact_phone)
+
 
 class FacilityCategory(models.TextChoices):
     """Service elements (服务要素) of the community life circle (TD/T 1062-2021)."""
