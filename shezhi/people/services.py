@@ -364,3 +364,25 @@ def access_log_export(*, actor: User, reason: str, rows: int, division_code: str
             division_code=division_code,
             grid_path=actor.grid.path if actor.grid_id else "",  # type: ignore[union-attr]
         )
+
+
+def blind_index_rebuild(*, batch: int = 2000) -> int:
+    """Recompute every resident's blind indexes (after BLIND_INDEX_KEY changed); no history rows."""
+    from django.db.models import QuerySet
+
+    n = 0
+    for model in (Resident, Resident.history.model):  # type: ignore[attr-defined]
+        qs: QuerySet[Any] = model.objects.order_by("pk")
+        last = 0
+        while True:
+            rows = list(qs.filter(pk__gt=last)[:batch])
+            if not rows:
+                break
+            for r in rows:
+                r.id_index = blind_index(r.id_number, kind=ID_KIND)
+                r.phone_index = blind_index(r.phone, kind=PHONE_KIND) if r.phone else ""
+            with transaction.atomic():
+                model.objects.bulk_update(rows, ["id_index", "phone_index"])
+            n += len(rows)
+            last = rows[-1].pk
+    return n
