@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from openpyxl import Workbook
 
 from shezhi.common.pii import mask_id_number, mask_name, mask_phone
-from shezhi.people.importers import HEADERS
+from shezhi.people.importers import HEADERS, actor_area_code
 from shezhi.people.models import Resident, ResidentTag, TagSet
 from shezhi.people.permissions import PeoplePermission, has_perm
 from shezhi.people.services import access_log_export, require
@@ -31,8 +31,9 @@ def resident_export_xlsx(
     require(actor, PeoplePermission.VIEW)
     if plain:
         require(actor, PeoplePermission.EXPORT_PLAIN)
-        area = actor.grid.community.code if actor.grid_id else actor.division.code  # type: ignore[union-attr]
-        access_log_export(actor=actor, reason=reason, rows=residents.count(), division_code=area)
+        access_log_export(
+            actor=actor, reason=reason, rows=residents.count(), division_code=actor_area_code(actor)
+        )
     full_names = plain or has_perm(actor, PeoplePermission.EDIT)
     labels = dict(ResidentTag.choices)
     wb = Workbook(write_only=True)

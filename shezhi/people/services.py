@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import get_language, override
 
 from shezhi.common.errors import Problem
 from shezhi.common.identifiers import IdentifierError, id_number_parse, mobile_validate
@@ -53,15 +55,26 @@ def _problem(code: str, field: str, zh: str, en: str) -> Problem:
     return Problem(code=code, zh=zh, en=en, field=field)
 
 
+@lru_cache(maxsize=64)
+def _accepted(choices: type[Any], language: str | None) -> tuple[dict[str, str], str]:
+    """Codes and labels (in the active language and in Chinese) → code; the allowed labels."""
+    accepted: dict[str, str] = {}
+    for code, label in choices.choices:
+        accepted[code] = code
+        accepted[str(label)] = code
+        with override("zh-hans"):
+            accepted[str(label)] = code  # files keep Chinese labels whatever the user's language
+    return accepted, "、".join(str(label) for _, label in choices.choices)
+
+
 def _choice(
     value: str, choices: type[Any], field: str, zh_name: str, en_name: str
 ) -> tuple[str, Problem | None]:
-    """A choice given by its code or its Chinese label."""
+    """A choice given by its code or its label (Chinese, or the active language)."""
     value = (value or "").strip()
-    for code, label in choices.choices:
-        if value in (code, str(label)):
-            return code, None
-    allowed = "、".join(str(label) for _, label in choices.choices)
+    accepted, allowed = _accepted(choices, get_language())
+    if value in accepted:
+        return accepted[value], None
     return "", _problem(
         "invalid_choice", field, f"{zh_name}「{value}」无效，应为：{allowed}", f"unknown {en_name} {value!r}"
     )
@@ -75,17 +88,14 @@ def parse_tags(value: str | Iterable[str]) -> tuple[list[str], Problem | None]:
         items = value.split()
     else:
         items = [v.strip() for v in value if v and v.strip()]
-    by_label = {str(label): code for code, label in ResidentTag.choices}
+    accepted, allowed = _accepted(ResidentTag, get_language())
     codes, unknown = [], []
     for item in items:
-        if item in ResidentTag.values:
-            codes.append(item)
-        elif item in by_label:
-            codes.append(by_label[item])
+        if item in accepted:
+            codes.append(accepted[item])
         else:
             unknown.append(item)
     if unknown:
-        allowed = "、".join(by_label)
         return codes, _problem(
             "invalid_tag",
             "tags",
