@@ -365,6 +365,55 @@ def organisation_list(request: HttpRequest, q: str | None = None, kind: str | No
     return selectors.organisation_list(actor=request.user, filters={"q": q, "kind": kind})  # type: ignore[arg-type]
 
 
+class OrganisationIn(Schema):
+    name: str
+    kind: str
+    community_code: str = ""
+    grid_code: str | None = None
+    uscc: str = ""
+    address: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+
+
+class FacilityIn(Schema):
+    name: str
+    category: str
+    level: str
+    lon: float
+    lat: float
+    community_code: str = ""
+    grid_code: str | None = None
+    floor_area_m2: float | None = None
+    capacity: int | None = None
+    opening_hours: str = ""
+    operator_id: int | None = None
+
+
+@router.post(
+    "/organisations",
+    response={201: OrganisationOut, 422: ErrorOut},
+    summary="登记组织（校验统一社会信用代码）/ register an organisation",
+)
+def organisation_create(request: HttpRequest, payload: OrganisationIn) -> Any:
+    try:
+        org = services.organisation_create(actor=request.user, **payload.dict())  # type: ignore[arg-type]
+    except services.InvalidPeopleData as exc:
+        return _invalid(exc)
+    return Status(201, org)
+
+
+@router.post(
+    "/facilities", response={201: FacilityOut, 422: ErrorOut}, summary="登记服务设施 / register a facility"
+)
+def facility_create(request: HttpRequest, payload: FacilityIn) -> Any:
+    try:
+        facility = services.facility_create(actor=request.user, **payload.dict())  # type: ignore[arg-type]
+    except services.InvalidPeopleData as exc:
+        return _invalid(exc)
+    return Status(201, facility)
+
+
 # ------------------------------------------------------------------ access log, imports
 
 

@@ -7,7 +7,17 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shezhi.people.models import AGE_BANDS, Household, Relation, ResidenceStatus, ResidentTag, RevealField
+from shezhi.people.models import (
+    AGE_BANDS,
+    FacilityCategory,
+    FacilityLevel,
+    Household,
+    OrganisationKind,
+    Relation,
+    ResidenceStatus,
+    ResidentTag,
+    RevealField,
+)
 from shezhi.people.services import InvalidPeopleData
 from shezhi.places.models import Compound
 
@@ -102,3 +112,35 @@ class AccessLogFilterForm(forms.Form):
     until = forms.DateField(
         label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class _AreaForm(forms.Form):
+    community_code = forms.ChoiceField(label=_("所属社区"), required=False)
+    grid_code = forms.ChoiceField(label=_("所属网格"), required=False)
+
+    def __init__(
+        self, *args: Any, communities: list[tuple[str, str]], grids: list[tuple[str, str]], **kw: Any
+    ):
+        super().__init__(*args, **kw)
+        self.fields["community_code"].choices = [("", "—"), *communities]
+        self.fields["grid_code"].choices = [("", "—"), *grids]
+
+
+class OrganisationForm(_AreaForm):
+    name = forms.CharField(label=_("名称"), max_length=120)
+    kind = forms.ChoiceField(label=_("类型"), choices=OrganisationKind.choices)
+    uscc = forms.CharField(label=_("统一社会信用代码"), max_length=24, required=False)
+    address = forms.CharField(label=_("地址"), max_length=200, required=False)
+    contact_name = forms.CharField(label=_("联系人"), max_length=64, required=False)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=24, required=False)
+
+
+class FacilityForm(_AreaForm):
+    name = forms.CharField(label=_("名称"), max_length=120)
+    category = forms.ChoiceField(label=_("类别"), choices=FacilityCategory.choices)
+    level = forms.ChoiceField(label=_("服务层级"), choices=FacilityLevel.choices)
+    lon = forms.FloatField(label=_("经度 (WGS-84)"))
+    lat = forms.FloatField(label=_("纬度 (WGS-84)"))
+    floor_area_m2 = forms.FloatField(label=_("建筑面积（平方米）"), required=False)
+    capacity = forms.IntegerField(label=_("服务容量（人）"), required=False)
+    opening_hours = forms.CharField(label=_("开放时间"), max_length=80, required=False)

@@ -14,13 +14,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from shezhi.accounts.roles import DivisionLevel
 from shezhi.common.errors import ImportRejected
 from shezhi.people import exporters, importers, selectors, services
 from shezhi.people.forms import (
     AccessLogFilterForm,
     ExportForm,
+    FacilityForm,
     HouseholdForm,
     ImportForm,
+    OrganisationForm,
     ResidentFilterForm,
     ResidentForm,
     RevealForm,
@@ -28,7 +31,7 @@ from shezhi.people.forms import (
 )
 from shezhi.people.models import FacilityCategory, Household, ImportStatus, OrganisationKind, ResidenceStatus
 from shezhi.people.permissions import PeoplePermission, has_perm
-from shezhi.places.models import Compound, Grid, GridKind
+from shezhi.places.models import Compound, Division, Grid, GridKind
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -236,6 +239,7 @@ def facility_index(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "categories": FacilityCategory.choices,
             "total": page.paginator.count,
+            "perms": _perms(request.user),
         },
     )
 
@@ -248,7 +252,51 @@ def organisation_index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "people/organisation_list.html",
-        {"page": page, "filters": filters, "kinds": OrganisationKind.choices, "total": page.paginator.count},
+        {
+            "page": page,
+            "filters": filters,
+            "kinds": OrganisationKind.choices,
+            "total": page.paginator.count,
+            "perms": _perms(request.user),
+        },
+    )
+
+
+def _area_choices(user: Any) -> dict[str, list[tuple[str, str]]]:
+    communities = Division.objects.visible_to(user).filter(level=DivisionLevel.COMMUNITY).order_by("code")
+    return {
+        "communities": [(d.code, f"{d.name}（{d.code}）") for d in communities[:500]],
+        "grids": _grid_choices(user),
+    }
+
+
+def _create_page(request: HttpRequest, form_class: Any, service: Any, title: str, done: str) -> HttpResponse:
+    user = request.user
+    services.require(user, PeoplePermission.EDIT)  # type: ignore[arg-type]
+    form = form_class(request.POST or None, **_area_choices(user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(actor=user, **form.cleaned_data)
+        except services.InvalidPeopleData as exc:
+            add_problems(form, exc)
+        else:
+            return redirect(done)
+    return render(request, "people/form.html", {"form": form, "title": title})
+
+
+@login_required
+@GET_POST
+def organisation_create(request: HttpRequest) -> HttpResponse:
+    return _create_page(
+        request, OrganisationForm, services.organisation_create, _("登记组织"), "people:organisations"
+    )
+
+
+@login_required
+@GET_POST
+def facility_create(request: HttpRequest) -> HttpResponse:
+    return _create_page(
+        request, FacilityForm, services.facility_create, _("登记服务设施"), "people:facilities"
     )
 
 
