@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
@@ -9,6 +10,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from shezhi import __version__
 from shezhi.accounts.api import router as accounts_router
 from shezhi.accounts.auth import api_auth
+from shezhi.people.api import router as people_router
 from shezhi.places.api import router as places_router
 
 api = NinjaAPI(
@@ -44,6 +46,11 @@ def unauthorized(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _error(request, 401, "unauthorized", "请先登录或提供令牌", "log in or send a bearer token")
 
 
+@api.exception_handler(PermissionDenied)
+def forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, 403, "forbidden", "您的角色无权执行此操作", "your role may not do this")
+
+
 @api.exception_handler(ValidationError)
 def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return _error(request, 422, "invalid", "请求参数有误", "invalid request", exc.errors)
@@ -51,3 +58,4 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 api.add_router("/", accounts_router)
 api.add_router("/", places_router)
+api.add_router("/", people_router)

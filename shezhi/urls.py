@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("places/", include("shezhi.places.urls")),
+    path("people/", include("shezhi.people.urls")),
     path("lifecircle/", include("shezhi.lifecircle.urls")),
     path("api/v1/", api.urls),
     path("healthz", health.healthz, name="healthz"),

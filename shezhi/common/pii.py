@@ -138,3 +138,49 @@ def mask_name(value: str | None) -> str:
     if len(value) == 2:
         return value[0] + "*"
     return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
+# ------------------------------------------------------------------------ key rotation
+
+
+def encrypted_columns() -> list[tuple[type[models.Model], str]]:
+    """Every (model, column) of an :class:`EncryptedTextField`, history tables included."""
+    from django.apps import apps
+
+    return [
+        (model, f.column)
+        for model in apps.get_models()
+        for f in model._meta.concrete_fields
+        if isinstance(f, EncryptedTextField)
+    ]
+
+
+def rotate_column(model: type[models.Model], column: str, *, batch: int = 2000) -> tuple[int, int]:
+    """Re-encrypt under the current key every value of ``column`` that an older key opened.
+
+    Works on the raw column (no model save, so no history rows and no signals), in batches
+    by primary key, each batch in its own transaction. Returns (values seen, values rotated).
+    """
+    from django.db import connection, transaction
+
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    col = connection.ops.quote_name(column)
+    seen = rotated = 0
+    last: Any = None
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            where = f"{col} IS NOT NULL AND {col} <> ''" + (f" AND {pk} > %s" if last is not None else "")
+            cursor.execute(
+                f"SELECT {pk}, {col} FROM {table} WHERE {where} ORDER BY {pk} LIMIT {int(batch)}",  # noqa: S608
+                [last] if last is not None else [],
+            )
+            rows = cursor.fetchall()
+            if not rows:
+                return seen, rotated
+            updates = [(rotate(token), key) for key, token in rows if not is_current(token)]
+            if updates:
+                cursor.executemany(f"UPDATE {table} SET {col} = %s WHERE {pk} = %s", updates)  # noqa: S608
+            seen += len(rows)
+            rotated += len(updates)
+            last = rows[-1][0]

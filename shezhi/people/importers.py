@@ -459,6 +459,31 @@ def _store_upload(upload: IO[bytes]) -> tuple[Path, str]:
     return path, digest.hexdigest()
 
 
+def actor_area_code(actor: User) -> str:
+    """The 12-digit code of the actor's own area ('' for a superuser bound to none)."""
+    if actor.grid_id:
+        return actor.grid.community.code  # type: ignore[union-attr]
+    return actor.division.code if actor.division_id else ""  # type: ignore[union-attr]
+
+
+#: Uploads hold personal data in plain text: a preview nobody confirms is dropped after this.
+PREVIEW_LIFETIME = dt.timedelta(hours=24)
+
+
+def import_batches_expire() -> int:
+    """Cancel previews older than ``PREVIEW_LIFETIME`` and delete their stored files."""
+    stale = ImportBatch.objects.filter(
+        status=ImportStatus.PREVIEWED, created_at__lt=timezone.now() - PREVIEW_LIFETIME
+    )
+    n = 0
+    for batch in stale:
+        Path(batch.stored_path).unlink(missing_ok=True)
+        n += ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEWED).update(
+            status=ImportStatus.CANCELLED
+        )
+    return n
+
+
 def resident_import_dry_run(*, actor: User, path: Path, filename: str) -> Plan:
     """Validate a file without writing anything (also used by the benchmark and the CLI)."""
     return _Importer(actor=actor, write=False).run(read_rows(path, filename))
@@ -479,10 +504,10 @@ def resident_import_preview(*, actor: User, upload: IO[bytes], filename: str) ->
     except ImportRejected:
         path.unlink(missing_ok=True)
         raise
-    area = actor.grid.community.code if actor.grid_id else actor.division.code  # type: ignore[union-attr]
+    import_batches_expire()
     return ImportBatch.objects.create(
         actor=actor,
-        division_code=area,
+        division_code=actor_area_code(actor),
         filename=filename[:200],
         stored_path=str(path),
         sha256=sha,

@@ -248,6 +248,10 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def masked_contact_phone(self) -> str:
+        return mask_phone(self.contact_phone)
+
 
 class FacilityCategory(models.TextChoices):
     """Kinds of service element (服务要素) a facility is (GB 50180-2018, TD/T 1062-2021).

@@ -6,19 +6,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import get_language, override
 
 from shezhi.common.errors import Problem
 from shezhi.common.identifiers import IdentifierError, id_number_parse, mobile_validate
 from shezhi.common.pii import blind_index, mask_name
 from shezhi.people.models import (
     AccessLog,
+    Facility,
     Household,
+    Organisation,
     Relation,
     ResidenceStatus,
     Resident,
@@ -53,15 +57,26 @@ def _problem(code: str, field: str, zh: str, en: str) -> Problem:
     return Problem(code=code, zh=zh, en=en, field=field)
 
 
+@lru_cache(maxsize=64)
+def _accepted(choices: type[Any], language: str | None) -> tuple[dict[str, str], str]:
+    """Codes and labels (in the active language and in Chinese) → code; the allowed labels."""
+    accepted: dict[str, str] = {}
+    for code, label in choices.choices:
+        accepted[code] = code
+        accepted[str(label)] = code
+        with override("zh-hans"):
+            accepted[str(label)] = code  # files keep Chinese labels whatever the user's language
+    return accepted, "、".join(str(label) for _, label in choices.choices)
+
+
 def _choice(
     value: str, choices: type[Any], field: str, zh_name: str, en_name: str
 ) -> tuple[str, Problem | None]:
-    """A choice given by its code or its Chinese label."""
+    """A choice given by its code or its label (Chinese, or the active language)."""
     value = (value or "").strip()
-    for code, label in choices.choices:
-        if value in (code, str(label)):
-            return code, None
-    allowed = "、".join(str(label) for _, label in choices.choices)
+    accepted, allowed = _accepted(choices, get_language())
+    if value in accepted:
+        return accepted[value], None
     return "", _problem(
         "invalid_choice", field, f"{zh_name}「{value}」无效，应为：{allowed}", f"unknown {en_name} {value!r}"
     )
@@ -75,17 +90,14 @@ def parse_tags(value: str | Iterable[str]) -> tuple[list[str], Problem | None]:
         items = value.split()
     else:
         items = [v.strip() for v in value if v and v.strip()]
-    by_label = {str(label): code for code, label in ResidentTag.choices}
+    accepted, allowed = _accepted(ResidentTag, get_language())
     codes, unknown = [], []
     for item in items:
-        if item in ResidentTag.values:
-            codes.append(item)
-        elif item in by_label:
-            codes.append(by_label[item])
+        if item in accepted:
+            codes.append(accepted[item])
         else:
             unknown.append(item)
     if unknown:
-        allowed = "、".join(by_label)
         return codes, _problem(
             "invalid_tag",
             "tags",
@@ -364,3 +376,177 @@ def access_log_export(*, actor: User, reason: str, rows: int, division_code: str
             division_code=division_code,
             grid_path=actor.grid.path if actor.grid_id else "",  # type: ignore[union-attr]
         )
+
+
+def blind_index_rebuild(*, batch: int = 2000) -> int:
+    """Recompute every resident's blind indexes (after BLIND_INDEX_KEY changed); no history rows."""
+    from django.db.models import QuerySet
+
+    n = 0
+    for model in (Resident, Resident.history.model):  # type: ignore[attr-defined]
+        qs: QuerySet[Any] = model.objects.order_by("pk")
+        last = 0
+        while True:
+            rows = list(qs.filter(pk__gt=last)[:batch])
+            if not rows:
+                break
+            for r in rows:
+                r.id_index = blind_index(r.id_number, kind=ID_KIND)
+                r.phone_index = blind_index(r.phone, kind=PHONE_KIND) if r.phone else ""
+            with transaction.atomic():
+                model.objects.bulk_update(rows, ["id_index", "phone_index"])
+            n += len(rows)
+            last = rows[-1].pk
+    return n
+
+
+# ------------------------------------------------------------- organisations, facilities
+
+
+def _place_in_area(actor: User, community_code: str, grid_code: str | None) -> tuple[Any, Any, list[Problem]]:
+    """The community and grid an actor may file a record under (their own area only)."""
+    from shezhi.places.models import Division, Grid
+
+    problems: list[Problem] = []
+    community = grid = None
+    if grid_code:
+        grid = Grid.objects.visible_to(actor).select_related("community").filter(code=grid_code).first()
+        if grid is None:
+            problems.append(
+                _problem("unknown_grid", "grid", "网格不存在或不在您的辖区", "grid not in your area")
+            )
+        else:
+            community = grid.community
+    if community is None and not problems:
+        community = Division.objects.visible_to(actor).filter(code=community_code, level="community").first()
+        if community is None:
+            problems.append(
+                _problem(
+                    "unknown_community", "community", "社区不存在或不在您的辖区", "community not in your area"
+                )
+            )
+    if actor.grid_id and grid is None and not problems:
+        problems.append(
+            _problem("required", "grid", "网格员须填写所属网格", "grid workers must give the grid")
+        )
+    return community, grid, problems
+
+
+def organisation_create(
+    *,
+    actor: User,
+    name: str,
+    kind: str,
+    community_code: str = "",
+    grid_code: str | None = None,
+    uscc: str = "",
+    address: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+) -> Organisation:
+    """Register an organisation; the 统一社会信用代码 is checked (GB 32100-2015) and unique."""
+    from shezhi.common.identifiers import uscc_validate
+    from shezhi.people.models import OrganisationKind
+
+    require(actor, PeoplePermission.EDIT)
+    community, grid, problems = _place_in_area(actor, community_code, grid_code)
+    name = (name or "").strip()
+    if not name:
+        problems.append(_problem("required", "name", "名称不能为空", "name is required"))
+    kind, p = _choice(kind, OrganisationKind, "kind", "类型", "kind")
+    if p:
+        problems.append(p)
+    code = None
+    if (uscc or "").strip():
+        try:
+            code = uscc_validate(uscc)
+        except IdentifierError as exc:
+            problems.append(exc.problem)
+        else:
+            if Organisation.objects.filter(uscc=code).exists():
+                problems.append(
+                    _problem("duplicate", "uscc", "该统一社会信用代码已登记", "credit code exists")
+                )
+    phone = ""
+    if (contact_phone or "").strip():
+        try:
+            phone = mobile_validate(contact_phone, field="contact_phone")
+        except IdentifierError as exc:
+            problems.append(exc.problem)
+    if problems:
+        raise InvalidPeopleData(problems)
+    org = Organisation(
+        name=name,
+        kind=kind,
+        uscc=code,
+        community=community,
+        grid=grid,
+        address=(address or "").strip(),
+        contact_name=(contact_name or "").strip(),
+        contact_phone=phone,
+    )
+    org._history_user = actor  # type: ignore[attr-defined]
+    with transaction.atomic():
+        org.save()
+    return org
+
+
+def facility_create(
+    *,
+    actor: User,
+    name: str,
+    category: str,
+    level: str,
+    lon: float,
+    lat: float,
+    community_code: str = "",
+    grid_code: str | None = None,
+    floor_area_m2: float | None = None,
+    capacity: int | None = None,
+    opening_hours: str = "",
+    operator_id: int | None = None,
+) -> Facility:
+    """Register a service element (服务要素) in the actor's area; WGS-84 coordinates."""
+    from shezhi.people.models import FacilityCategory, FacilityLevel
+
+    require(actor, PeoplePermission.EDIT)
+    community, grid, problems = _place_in_area(actor, community_code, grid_code)
+    if not (name or "").strip():
+        problems.append(_problem("required", "name", "名称不能为空", "name is required"))
+    category, p = _choice(category, FacilityCategory, "category", "类别", "category")
+    problems += [p] if p else []
+    level, p = _choice(level, FacilityLevel, "level", "服务层级", "level")
+    problems += [p] if p else []
+    if not (73 <= lon <= 136 and 3 <= lat <= 54):
+        problems.append(
+            _problem("out_of_china", "lon", "坐标不在中国范围内（应为 WGS-84 经纬度）", "not in China")
+        )
+    for field, value in (("floor_area_m2", floor_area_m2), ("capacity", capacity)):
+        if value is not None and value < 0:
+            problems.append(_problem("negative", field, "不能为负数", "must not be negative"))
+    operator = None
+    if operator_id is not None:
+        operator = Organisation.objects.visible_to(actor).filter(pk=operator_id).first()
+        if operator is None:
+            problems.append(
+                _problem("unknown_operator", "operator", "运营单位不存在或不在辖区", "unknown operator")
+            )
+    if problems:
+        raise InvalidPeopleData(problems)
+    facility = Facility(
+        name=name.strip(),
+        category=category,
+        level=level,
+        community=community,
+        grid=grid,
+        lon=lon,
+        lat=lat,
+        floor_area_m2=floor_area_m2,
+        capacity=capacity,
+        opening_hours=(opening_hours or "").strip(),
+        operator=operator,
+    )
+    facility._history_user = actor  # type: ignore[attr-defined]
+    with transaction.atomic():
+        facility.save()
+    return facility

@@ -294,3 +294,14 @@ def test_street_officers_may_not_import(world):
 
     with pytest.raises(PermissionDenied):
         resident_import_preview(actor=world.sam, upload=io.BytesIO(b""), filename="p.csv")
+
+
+def test_previews_nobody_confirms_expire_with_their_file(world, residents, names, time_machine, tmp_path):
+    time_machine.move_to("2026-12-01 09:00:00+08:00", tick=False)
+    old = resident_import_preview(actor=world.alice, upload=_csv(_rows(names, residents)), filename="a.csv")
+    assert len(list((tmp_path / "imports").iterdir())) == 1
+    time_machine.move_to("2026-12-02 10:00:00+08:00", tick=False)
+    resident_import_preview(actor=world.alice, upload=_csv(_rows(names, residents)), filename="b.csv")
+    old.refresh_from_db()
+    assert old.status == ImportStatus.CANCELLED
+    assert len(list((tmp_path / "imports").iterdir())) == 1

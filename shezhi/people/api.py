@@ -1,0 +1,469 @@
+"""API operations of the people part. Personal fields are masked; a reveal is its own logged call."""
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import PageNumberPagination, paginate
+
+from shezhi.common.errors import ImportRejected
+from shezhi.people import importers, selectors, services
+from shezhi.people.models import (
+    AccessLog,
+    Facility,
+    Household,
+    ImportBatch,
+    Organisation,
+    Relation,
+    ResidenceStatus,
+    Resident,
+    RevealField,
+)
+from shezhi.people.permissions import PeoplePermission, has_perm
+from shezhi.places.models import Compound
+
+router = Router(tags=["people 人口与单位"])
+
+
+class ProblemOut(Schema):
+    code: str
+    field: str | None
+    message: str
+    message_en: str
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    message_en: str
+    details: Any = None
+
+
+def _invalid(exc: services.InvalidPeopleData) -> Status:
+    return Status(
+        422,
+        {
+            "code": "invalid",
+            "message": "输入有误：" + "；".join(p.zh for p in exc.problems),
+            "message_en": "invalid input: " + "; ".join(p.en for p in exc.problems),
+            "details": [p.as_dict() for p in exc.problems],
+        },
+    )
+
+
+class ResidentOut(Schema):
+    id: int
+    name: str
+    id_number: str
+    phone: str
+    sex: str
+    age: int
+    birth_year: int
+    relation: str
+    tags: list[str]
+    household_id: int
+    compound: str
+    address: str
+    grid_code: str | None
+    synthetic: bool
+
+    @staticmethod
+    def resolve_name(obj: Resident, context: Any) -> str:
+        return obj.name if has_perm(context["request"].user, PeoplePermission.EDIT) else obj.masked_name
+
+    @staticmethod
+    def resolve_id_number(obj: Resident) -> str:
+        return obj.masked_id_number
+
+    @staticmethod
+    def resolve_phone(obj: Resident) -> str:
+        return obj.masked_phone
+
+    @staticmethod
+    def resolve_birth_year(obj: Resident) -> int:
+        return obj.birth_date.year
+
+    @staticmethod
+    def resolve_tags(obj: Resident) -> list[str]:
+        return obj.tag_list
+
+    @staticmethod
+    def resolve_compound(obj: Resident) -> str:
+        return obj.household.compound.name
+
+    @staticmethod
+    def resolve_address(obj: Resident) -> str:
+        return obj.household.address
+
+    @staticmethod
+    def resolve_grid_code(obj: Resident) -> str | None:
+        return obj.household.grid.code if obj.household.grid_id else None  # type: ignore[union-attr]
+
+
+class ResidentFilter(Schema):
+    q: str | None = None
+    tag: str | None = None
+    age_band: str | None = None
+    grid: str | None = None
+    sex: str | None = None
+    household: int | None = None
+
+
+class ResidentIn(Schema):
+    household_id: int
+    name: str
+    id_number: str
+    phone: str = ""
+    relation: str = Relation.HEAD
+    tags: list[str] = []
+    note: str = ""
+
+
+class ResidentPatch(Schema):
+    household_id: int | None = None
+    name: str | None = None
+    id_number: str | None = None
+    phone: str | None = None
+    relation: str | None = None
+    tags: list[str] | None = None
+    note: str | None = None
+
+
+class RevealIn(Schema):
+    field: RevealField
+    reason: str
+
+
+class RevealOut(Schema):
+    field: str
+    value: str
+
+
+class HouseholdOut(Schema):
+    id: int
+    compound_id: int
+    compound: str
+    building: str
+    unit: str
+    room: str
+    status: str
+    grid_code: str | None
+    community_code: str
+    synthetic: bool
+
+    @staticmethod
+    def resolve_compound(obj: Household) -> str:
+        return obj.compound.name
+
+    @staticmethod
+    def resolve_grid_code(obj: Household) -> str | None:
+        return obj.grid.code if obj.grid_id else None  # type: ignore[union-attr]
+
+    @staticmethod
+    def resolve_community_code(obj: Household) -> str:
+        return obj.community.code
+
+
+class HouseholdIn(Schema):
+    compound_id: int
+    building: str = ""
+    unit: str = ""
+    room: str
+    status: str = ResidenceStatus.REGISTERED
+
+
+class FacilityOut(Schema):
+    id: int
+    name: str
+    category: str
+    level: str
+    community_code: str
+    grid_code: str | None
+    lon: float
+    lat: float
+    floor_area_m2: float | None
+    capacity: int | None
+    opening_hours: str
+    operator: str | None
+    synthetic: bool
+
+    @staticmethod
+    def resolve_community_code(obj: Facility) -> str:
+        return obj.community.code
+
+    @staticmethod
+    def resolve_grid_code(obj: Facility) -> str | None:
+        return obj.grid.code if obj.grid_id else None  # type: ignore[union-attr]
+
+    @staticmethod
+    def resolve_operator(obj: Facility) -> str | None:
+        return obj.operator.name if obj.operator_id else None  # type: ignore[union-attr]
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    kind: str
+    uscc: str | None
+    community_code: str
+    contact_name: str
+    contact_phone: str
+    synthetic: bool
+
+    @staticmethod
+    def resolve_community_code(obj: Organisation) -> str:
+        return obj.community.code
+
+    @staticmethod
+    def resolve_contact_phone(obj: Organisation) -> str:
+        return obj.masked_contact_phone
+
+
+class AccessLogOut(Schema):
+    id: int
+    actor: str
+    resident_id: int | None
+    subject: str
+    field: str
+    reason: str
+    rows: int
+    division_code: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_actor(obj: AccessLog) -> str:
+        return obj.actor.username
+
+
+class AccessLogFilter(Schema):
+    actor: str | None = None
+    field: str | None = None
+    area: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+class ImportBatchOut(Schema):
+    id: int
+    filename: str
+    status: str
+    total_rows: int
+    good_rows: int
+    new_residents: int
+    updated_residents: int
+    unchanged_residents: int
+    new_households: int
+    errors: list[dict[str, Any]]
+
+
+# ------------------------------------------------------------------------- residents
+
+
+@router.get("/residents", response=list[ResidentOut], summary="居民列表（脱敏）/ residents, masked")
+@paginate(PageNumberPagination)
+def resident_list(request: HttpRequest, filters: Query[ResidentFilter]) -> Any:
+    return selectors.resident_list(actor=request.user, filters=filters.dict())  # type: ignore[arg-type]
+
+
+@router.get("/residents/{resident_id}", response=ResidentOut, summary="居民详情（脱敏）/ one resident")
+def resident_detail(request: HttpRequest, resident_id: int) -> Any:
+    return selectors.resident_get(actor=request.user, pk=resident_id)  # type: ignore[arg-type]
+
+
+@router.post(
+    "/residents", response={201: ResidentOut, 422: ErrorOut}, summary="登记居民 / register a resident"
+)
+def resident_create(request: HttpRequest, payload: ResidentIn) -> Any:
+    household = selectors.household_get(actor=request.user, pk=payload.household_id)  # type: ignore[arg-type]
+    data = payload.dict(exclude={"household_id"})
+    try:
+        resident = services.resident_create(actor=request.user, household=household, **data)  # type: ignore[arg-type]
+    except services.InvalidPeopleData as exc:
+        return _invalid(exc)
+    return Status(201, resident)
+
+
+@router.patch(
+    "/residents/{resident_id}",
+    response={200: ResidentOut, 422: ErrorOut},
+    summary="修改居民 / change a resident",
+)
+def resident_update(request: HttpRequest, resident_id: int, payload: ResidentPatch) -> Any:
+    resident = selectors.resident_get(actor=request.user, pk=resident_id)  # type: ignore[arg-type]
+    changes = payload.dict(exclude_unset=True, exclude={"household_id"})
+    if payload.household_id is not None:
+        changes["household"] = selectors.household_get(actor=request.user, pk=payload.household_id)  # type: ignore[arg-type]
+    try:
+        return services.resident_update(actor=request.user, resident=resident, **changes)  # type: ignore[arg-type]
+    except services.InvalidPeopleData as exc:
+        return _invalid(exc)
+
+
+@router.post(
+    "/residents/{resident_id}/reveal",
+    response={200: RevealOut, 422: ErrorOut},
+    summary="查看完整字段（需事由，记录访问日志）/ reveal one field, logged",
+)
+def resident_reveal(request: HttpRequest, resident_id: int, payload: RevealIn) -> Any:
+    resident = selectors.resident_get(actor=request.user, pk=resident_id)  # type: ignore[arg-type]
+    try:
+        value = services.resident_reveal(
+            actor=request.user,  # type: ignore[arg-type]
+            resident=resident,
+            field=payload.field,
+            reason=payload.reason,
+        )
+    except services.InvalidPeopleData as exc:
+        return _invalid(exc)
+    return {"field": payload.field, "value": value}
+
+
+# ------------------------------------------------------------------------ households
+
+
+@router.get("/households", response=list[HouseholdOut], summary="户列表 / households")
+@paginate(PageNumberPagination)
+def household_list(request: HttpRequest, q: str | None = None, grid: str | None = None) -> Any:
+    return selectors.household_list(actor=request.user, filters={"q": q, "grid": grid})  # type: ignore[arg-type]
+
+
+@router.get("/households/{household_id}", response=HouseholdOut, summary="户详情 / one household")
+def household_detail(request: HttpRequest, household_id: int) -> Any:
+    return selectors.household_get(actor=request.user, pk=household_id)  # type: ignore[arg-type]
+
+
+@router.post(
+    "/households", response={201: HouseholdOut, 422: ErrorOut}, summary="登记户 / register a household"
+)
+def household_create(request: HttpRequest, payload: HouseholdIn) -> Any:
+    compound = Compound.objects.get_visible_or_404(request.user, pk=payload.compound_id)
+    try:
+        household = services.household_create(
+            actor=request.user,  # type: ignore[arg-type]
+            compound=compound,
+            **payload.dict(exclude={"compound_id"}),
+        )
+    except services.InvalidPeopleData as exc:
+        return _invalid(exc)
+    return Status(201, household)
+
+
+# -------------------------------------------------------------- facilities, organisations
+
+
+@router.get("/facilities", response=list[FacilityOut], summary="服务设施 / facilities")
+@paginate(PageNumberPagination)
+def facility_list(request: HttpRequest, q: str | None = None, category: str | None = None) -> Any:
+    return selectors.facility_list(actor=request.user, filters={"q": q, "category": category})  # type: ignore[arg-type]
+
+
+@router.get("/organisations", response=list[OrganisationOut], summary="组织与单位 / organisations")
+@paginate(PageNumberPagination)
+def organisation_list(request: HttpRequest, q: str | None = None, kind: str | None = None) -> Any:
+    return selectors.organisation_list(actor=request.user, filters={"q": q, "kind": kind})  # type: ignore[arg-type]
+
+
+class OrganisationIn(Schema):
+    name: str
+    kind: str
+    community_code: str = ""
+    grid_code: str | None = None
+    uscc: str = ""
+    address: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+
+
+class FacilityIn(Schema):
+    name: str
+    category: str
+    level: str
+    lon: float
+    lat: float
+    community_code: str = ""
+    grid_code: str | None = None
+    floor_area_m2: float | None = None
+    capacity: int | None = None
+    opening_hours: str = ""
+    operator_id: int | None = None
+
+
+@router.post(
+    "/organisations",
+    response={201: OrganisationOut, 422: ErrorOut},
+    summary="登记组织（校验统一社会信用代码）/ register an organisation",
+)
+def organisation_create(request: HttpRequest, payload: OrganisationIn) -> Any:
+    try:
+        org = services.organisation_create(actor=request.user, **payload.dict())  # type: ignore[arg-type]
+    except services.InvalidPeopleData as exc:
+        return _invalid(exc)
+    return Status(201, org)
+
+
+@router.post(
+    "/facilities", response={201: FacilityOut, 422: ErrorOut}, summary="登记服务设施 / register a facility"
+)
+def facility_create(request: HttpRequest, payload: FacilityIn) -> Any:
+    try:
+        facility = services.facility_create(actor=request.user, **payload.dict())  # type: ignore[arg-type]
+    except services.InvalidPeopleData as exc:
+        return _invalid(exc)
+    return Status(201, facility)
+
+
+# ------------------------------------------------------------------ access log, imports
+
+
+@router.get("/access-log", response=list[AccessLogOut], summary="个人信息访问记录（审计员）/ access log")
+@paginate(PageNumberPagination)
+def access_log_list(request: HttpRequest, filters: Query[AccessLogFilter]) -> Any:
+    return selectors.access_log_list(actor=request.user, filters=filters.dict())  # type: ignore[arg-type]
+
+
+@router.post(
+    "/imports",
+    response={201: ImportBatchOut, 422: ErrorOut},
+    summary="上传并预览导入（不写入）/ upload and dry-run an import",
+)
+def import_preview(request: HttpRequest, file: File[UploadedFile]) -> Any:
+    try:
+        batch = importers.resident_import_preview(
+            actor=request.user,  # type: ignore[arg-type]
+            upload=file,
+            filename=file.name or "upload",
+        )
+    except ImportRejected as exc:
+        return Status(
+            422,
+            {
+                "code": "file_rejected",
+                "message": "文件未被接受，未写入任何数据",
+                "message_en": "file rejected, nothing written",
+                "details": [e.as_dict() for e in exc.errors],
+            },
+        )
+    return Status(201, batch)
+
+
+@router.get("/imports/{batch_id}", response=ImportBatchOut, summary="导入批次 / an import batch")
+def import_detail(request: HttpRequest, batch_id: int) -> Any:
+    return selectors.import_batch_get(actor=request.user, pk=batch_id)  # type: ignore[arg-type]
+
+
+@router.post(
+    "/imports/{batch_id}/confirm",
+    response={200: ImportBatchOut, 409: ErrorOut},
+    summary="确认导入全部有效行 / apply the good rows",
+)
+def import_confirm(request: HttpRequest, batch_id: int) -> Any:
+    batch: ImportBatch = selectors.import_batch_get(actor=request.user, pk=batch_id)  # type: ignore[arg-type]
+    try:
+        return importers.resident_import_confirm(actor=request.user, batch=batch)  # type: ignore[arg-type]
+    except importers.BatchClosed:
+        return Status(
+            409,
+            {"code": "closed", "message": "该批次已处理", "message_en": "batch already applied or cancelled"},
+        )

@@ -1,0 +1,146 @@
+"""Forms of the people pages; validation itself lives in the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from shezhi.people.models import (
+    AGE_BANDS,
+    FacilityCategory,
+    FacilityLevel,
+    Household,
+    OrganisationKind,
+    Relation,
+    ResidenceStatus,
+    ResidentTag,
+    RevealField,
+)
+from shezhi.people.services import InvalidPeopleData
+from shezhi.places.models import Compound
+
+
+def add_problems(form: forms.Form, exc: InvalidPeopleData) -> None:
+    """Put each service problem on its field (or the form), in Chinese with the English."""
+    for p in exc.problems:
+        field = p.field if p.field in form.fields else None
+        form.add_error(field, f"{p.zh} / {p.en}")
+
+
+class ResidentFilterForm(forms.Form):
+    q = forms.CharField(label=_("姓名、身份证号或手机号"), required=False)
+    tag = forms.ChoiceField(
+        label=_("标签"), required=False, choices=[("", _("全部标签")), *ResidentTag.choices]
+    )
+    age_band = forms.ChoiceField(
+        label=_("年龄段"),
+        required=False,
+        choices=[("", _("全部年龄")), *((k, v[0]) for k, v in AGE_BANDS.items())],
+    )
+    grid = forms.ChoiceField(label=_("网格"), required=False)
+    sex = forms.ChoiceField(
+        label=_("性别"), required=False, choices=[("", _("全部")), ("M", _("男")), ("F", _("女"))]
+    )
+
+    def __init__(self, *args: Any, grids: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].choices = [("", _("全部网格")), *grids]
+
+
+class ResidentForm(forms.Form):
+    household = forms.ModelChoiceField(label=_("所在户"), queryset=Household.objects.none())
+    name = forms.CharField(label=_("姓名"), max_length=64)
+    id_number = forms.CharField(label=_("身份证号"), max_length=24, required=False)
+    phone = forms.CharField(label=_("联系电话"), max_length=24, required=False)
+    relation = forms.ChoiceField(label=_("与户主关系"), choices=Relation.choices)
+    tags = forms.MultipleChoiceField(
+        label=_("标签"), choices=ResidentTag.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, households: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["household"].queryset = households
+        self.editing = editing
+        if editing:
+            hint = _("留空则不修改（原值不在页面中显示）")
+            self.fields["id_number"].help_text = hint
+            self.fields["phone"].help_text = hint
+        else:
+            self.fields["id_number"].required = True
+
+
+class HouseholdForm(forms.Form):
+    compound = forms.ModelChoiceField(label=_("小区（院落）"), queryset=Compound.objects.none())
+    building = forms.CharField(label=_("楼栋"), max_length=30, required=False)
+    unit = forms.CharField(label=_("单元"), max_length=20, required=False)
+    room = forms.CharField(label=_("房号"), max_length=20)
+    status = forms.ChoiceField(label=_("户籍状态"), choices=ResidenceStatus.choices)
+
+    def __init__(self, *args: Any, compounds: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["compound"].queryset = compounds
+
+
+class RevealForm(forms.Form):
+    field = forms.ChoiceField(
+        label=_("字段"), choices=[(RevealField.ID_NUMBER, _("身份证号")), (RevealField.PHONE, _("联系电话"))]
+    )
+    reason = forms.CharField(label=_("查看事由"), max_length=200, min_length=1)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel（.xlsx）或 CSV 文件"))
+
+
+class ExportForm(forms.Form):
+    plain = forms.BooleanField(label=_("导出明文身份证号与电话（将记录访问日志）"), required=False)
+    reason = forms.CharField(label=_("事由（导出明文时必填）"), max_length=200, required=False)
+
+
+class AccessLogFilterForm(forms.Form):
+    actor = forms.CharField(label=_("访问人（用户名）"), required=False)
+    field = forms.ChoiceField(
+        label=_("字段"), required=False, choices=[("", _("全部")), *RevealField.choices]
+    )
+    area = forms.CharField(label=_("区划代码前缀"), required=False)
+    since = forms.DateField(
+        label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class _AreaForm(forms.Form):
+    community_code = forms.ChoiceField(label=_("所属社区"), required=False)
+    grid_code = forms.ChoiceField(label=_("所属网格"), required=False)
+
+    def __init__(
+        self, *args: Any, communities: list[tuple[str, str]], grids: list[tuple[str, str]], **kw: Any
+    ):
+        super().__init__(*args, **kw)
+        self.fields["community_code"].choices = [("", "—"), *communities]
+        self.fields["grid_code"].choices = [("", "—"), *grids]
+
+
+class OrganisationForm(_AreaForm):
+    name = forms.CharField(label=_("名称"), max_length=120)
+    kind = forms.ChoiceField(label=_("类型"), choices=OrganisationKind.choices)
+    uscc = forms.CharField(label=_("统一社会信用代码"), max_length=24, required=False)
+    address = forms.CharField(label=_("地址"), max_length=200, required=False)
+    contact_name = forms.CharField(label=_("联系人"), max_length=64, required=False)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=24, required=False)
+
+
+class FacilityForm(_AreaForm):
+    name = forms.CharField(label=_("名称"), max_length=120)
+    category = forms.ChoiceField(label=_("类别"), choices=FacilityCategory.choices)
+    level = forms.ChoiceField(label=_("服务层级"), choices=FacilityLevel.choices)
+    lon = forms.FloatField(label=_("经度 (WGS-84)"))
+    lat = forms.FloatField(label=_("纬度 (WGS-84)"))
+    floor_area_m2 = forms.FloatField(label=_("建筑面积（平方米）"), required=False)
+    capacity = forms.IntegerField(label=_("服务容量（人）"), required=False)
+    opening_hours = forms.CharField(label=_("开放时间"), max_length=80, required=False)
