@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: run test setup assets data lint check-arch messages clean
+.PHONY: run test setup assets data lint check-arch messages clean bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ test: setup assets
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run -v0
 	$(PY) -m pytest
+
+# The life-circle engine beside its peers (bench/README.md); peers come from the `bench` extra.
+bench: setup
+	$(PY) -m pip install --quiet -e '.[build,test,bench]'
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 messages: setup
 	$(PY) manage.py makemessages -l en --ignore='.venv/*' --ignore='node_modules/*' --ignore='var/*'

@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _label_insert(lab_d, lab_f, v, f, d, k):  # type: ignore[no-untyped-def]
     """Offer label (d, f) to node v's sorted k-best row; True when it entered or improved."""
     pos = -1
@@ -44,21 +44,116 @@ def _label_insert(lab_d, lab_f, v, f, d, k):  # type: ignore[no-untyped-def]
     return True
 
 
-@njit(cache=True)
-def _grow_pool(e_node, e_fac, e_dist, e_next):  # type: ignore[no-untyped-def]
-    cap = e_node.size * 2
-    n_node = np.empty(cap, np.int32)
-    n_fac = np.empty(cap, np.int32)
-    n_dist = np.empty(cap, np.float64)
-    n_next = np.empty(cap, np.int64)
-    n_node[: e_node.size] = e_node
-    n_fac[: e_node.size] = e_fac
-    n_dist[: e_node.size] = e_dist
-    n_next[: e_node.size] = e_next
-    return n_node, n_fac, n_dist, n_next
+@njit(cache=True, nogil=True)
+def _bucket_span(weights, seed_dist, cutoff, delta):  # type: ignore[no-untyped-def]
+    """Number of cyclic buckets needed and the first bucket (-1 when no seed is in range)."""
+    max_w = 0.0
+    for p in range(weights.size):
+        if weights[p] > max_w:
+            max_w = weights[p]
+    lo = np.inf
+    hi = 0.0
+    for s in range(seed_dist.size):
+        if seed_dist[s] <= cutoff:
+            lo = min(lo, seed_dist[s])
+            hi = max(hi, seed_dist[s])
+    if lo == np.inf:
+        return 0, -1
+    need = int(max(max_w, hi - lo) / delta) + 2
+    nb = 1
+    while nb < need:  # a power of two, so that the bucket of a distance is a mask, not a modulo
+        nb *= 2
+    return nb, int(lo / delta)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
+def nearest1(indptr, indices, weights, seed_node, seed_dist, seed_fac, cutoff, delta):  # type: ignore[no-untyped-def]
+    """The nearest facility of every node: :func:`knn_multi_source` for ``k = 1``, leaner.
+
+    Queue entries are bare node ids; an entry is current when the node's distance still
+    falls in the bucket being emptied (improvements only ever move a node to an earlier or
+    the same bucket, so stale entries are recognised without storing their distance).
+    """
+    cap = indptr.size + seed_node.size + 1024
+    while True:
+        dist, fac, ok = _nearest1(
+            indptr, indices, weights, seed_node, seed_dist, seed_fac, cutoff, delta, cap
+        )
+        if ok:
+            return dist, fac
+        cap *= 2
+
+
+@njit(cache=True, nogil=True)
+def _nearest1(indptr, indices, weights, seed_node, seed_dist, seed_fac, cutoff, delta, cap):  # type: ignore[no-untyped-def]
+    # The entry pool has a fixed size (arrays never reassigned in the hot loop, so that LLVM
+    # keeps their addresses in registers); on overflow the caller retries with a bigger one.
+    n = indptr.size - 1
+    dist = np.full(n, np.inf)
+    fac = np.full(n, -1, np.int32)
+    nb, cur = _bucket_span(weights, seed_dist, cutoff, delta)
+    if cur < 0:
+        return dist, fac, True
+    inv = 1.0 / delta
+    mask = nb - 1
+    head = np.full(nb, -1, np.int32)
+    e_node = np.empty(cap, np.int32)
+    e_next = np.empty(cap, np.int32)
+    free = -1
+    used = 0
+    live = 0
+    for s in range(seed_node.size):
+        v = seed_node[s]
+        d = seed_dist[s]
+        if d <= cutoff and d < dist[v]:
+            dist[v] = d
+            fac[v] = seed_fac[s]
+            if used == cap:
+                return dist, fac, False
+            e = used
+            used += 1
+            b = int(d * inv) & mask
+            e_node[e] = v
+            e_next[e] = head[b]
+            head[b] = e
+            live += 1
+    while live > 0:
+        slot = cur & mask
+        while head[slot] != -1:
+            e = head[slot]
+            head[slot] = e_next[e]
+            live -= 1
+            v = e_node[e]
+            e_next[e] = free
+            free = e
+            d = dist[v]
+            if int(d * inv) != cur:
+                continue  # stale: v was improved into an earlier bucket and expanded there
+            f = fac[v]
+            for p in range(indptr[v], indptr[v + 1]):
+                x = indices[p]
+                nd = d + weights[p]
+                if nd < dist[x] and nd <= cutoff:
+                    dist[x] = nd
+                    fac[x] = f
+                    if free >= 0:
+                        e2 = free
+                        free = e_next[e2]
+                    else:
+                        if used == cap:
+                            return dist, fac, False
+                        e2 = used
+                        used += 1
+                    b = int(nd * inv) & mask
+                    e_node[e2] = x
+                    e_next[e2] = head[b]
+                    head[b] = e2
+                    live += 1
+        cur += 1
+    return dist, fac, True
+
+
+@njit(cache=True, nogil=True)
 def knn_multi_source(indptr, indices, weights, seed_node, seed_dist, seed_fac, k, cutoff, delta):  # type: ignore[no-untyped-def]
     """k nearest distinct facilities of every node, within ``cutoff``.
 
@@ -77,29 +172,33 @@ def knn_multi_source(indptr, indices, weights, seed_node, seed_dist, seed_fac, k
     fac : int32 (n, k), facility ids, -1 where ``dist`` is ``inf``.
     """
     n = indptr.size - 1
+    if k == 1:
+        d1, f1 = nearest1(indptr, indices, weights, seed_node, seed_dist, seed_fac, cutoff, delta)
+        return d1.reshape((n, 1)), f1.reshape((n, 1))
+    cap = 2 * n + 2 * seed_node.size + 1024
+    while True:
+        lab_d, lab_f, ok = _knn(
+            indptr, indices, weights, seed_node, seed_dist, seed_fac, k, cutoff, delta, cap
+        )
+        if ok:
+            return lab_d, lab_f
+        cap *= 2
+
+
+@njit(cache=True, nogil=True)
+def _knn(indptr, indices, weights, seed_node, seed_dist, seed_fac, k, cutoff, delta, cap):  # type: ignore[no-untyped-def]
+    n = indptr.size - 1
     lab_d = np.full((n, k), np.inf)
     lab_f = np.full((n, k), -1, np.int32)
-    if seed_node.size == 0:
-        return lab_d, lab_f
-    max_w = 0.0
-    for p in range(weights.size):
-        if weights[p] > max_w:
-            max_w = weights[p]
-    lo = np.inf
-    hi = 0.0
-    for s in range(seed_node.size):
-        if seed_dist[s] <= cutoff:
-            lo = min(lo, seed_dist[s])
-            hi = max(hi, seed_dist[s])
-    if lo == np.inf:
-        return lab_d, lab_f
-    nb = int(max(max_w, hi - lo) / delta) + 2
-    head = np.full(nb, -1, np.int64)
-    cap = max(1024, 2 * seed_node.size + n // 8)
+    nb, cur = _bucket_span(weights, seed_dist, cutoff, delta)
+    if cur < 0:
+        return lab_d, lab_f, True
+    inv = 1.0 / delta
+    mask = nb - 1
+    head = np.full(nb, -1, np.int32)
     e_node = np.empty(cap, np.int32)
     e_fac = np.empty(cap, np.int32)
-    e_dist = np.empty(cap, np.float64)
-    e_next = np.empty(cap, np.int64)
+    e_next = np.empty(cap, np.int32)
     free = -1
     used = 0
     live = 0
@@ -107,39 +206,34 @@ def knn_multi_source(indptr, indices, weights, seed_node, seed_dist, seed_fac, k
         v = seed_node[s]
         d = seed_dist[s]
         if d <= cutoff and _label_insert(lab_d, lab_f, v, seed_fac[s], d, k):
-            if free >= 0:
-                e = free
-                free = e_next[e]
-            else:
-                if used == e_node.size:
-                    e_node, e_fac, e_dist, e_next = _grow_pool(e_node, e_fac, e_dist, e_next)
-                e = used
-                used += 1
-            b = int(d / delta) % nb
+            if used == cap:
+                return lab_d, lab_f, False
+            e = used
+            used += 1
+            b = int(d * inv) & mask
             e_node[e] = v
             e_fac[e] = seed_fac[s]
-            e_dist[e] = d
             e_next[e] = head[b]
             head[b] = e
             live += 1
-    cur = int(lo / delta)
     while live > 0:
-        slot = cur % nb
+        slot = cur & mask
         while head[slot] != -1:
             e = head[slot]
             head[slot] = e_next[e]
             live -= 1
             v = e_node[e]
             f = e_fac[e]
-            d = e_dist[e]
             e_next[e] = free
             free = e
-            valid = False
+            # Current when (v, f) is still a label of v in this bucket; else it was evicted
+            # or improved (and expanded earlier).
+            d = np.inf
             for j in range(k):
                 if lab_f[v, j] == f:
-                    valid = lab_d[v, j] == d
+                    d = lab_d[v, j]
                     break
-            if not valid:
+            if d == np.inf or int(d * inv) != cur:
                 continue
             for p in range(indptr[v], indptr[v + 1]):
                 x = indices[p]
@@ -151,22 +245,21 @@ def knn_multi_source(indptr, indices, weights, seed_node, seed_dist, seed_fac, k
                         e2 = free
                         free = e_next[e2]
                     else:
-                        if used == e_node.size:
-                            e_node, e_fac, e_dist, e_next = _grow_pool(e_node, e_fac, e_dist, e_next)
+                        if used == cap:
+                            return lab_d, lab_f, False
                         e2 = used
                         used += 1
-                    b = int(nd / delta) % nb
+                    b = int(nd * inv) & mask
                     e_node[e2] = x
                     e_fac[e2] = f
-                    e_dist[e2] = nd
                     e_next[e2] = head[b]
                     head[b] = e2
                     live += 1
         cur += 1
-    return lab_d, lab_f
+    return lab_d, lab_f, True
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def merge_origins(
     lab_d, lab_f, o_u, o_v, o_du, o_dv, o_edge, fe_ptr, fe_pos, fe_acc, fe_fac, o_pos, o_acc, k, cutoff
 ):  # type: ignore[no-untyped-def]
@@ -203,7 +296,7 @@ def merge_origins(
     return out_d, out_f
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _heap_push(hd, hn, size, d, x):  # type: ignore[no-untyped-def]
     i = size
     hd[i] = d
@@ -218,7 +311,7 @@ def _heap_push(hd, hn, size, d, x):  # type: ignore[no-untyped-def]
     return size + 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _heap_pop(hd, hn, size):  # type: ignore[no-untyped-def]
     d = hd[0]
     x = hn[0]
@@ -241,7 +334,7 @@ def _heap_pop(hd, hn, size):  # type: ignore[no-untyped-def]
     return d, x, size
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def bounded_pairs(
     indptr,
     indices,
@@ -344,7 +437,7 @@ def bounded_pairs(
     return out_o[:n_out].copy(), out_f[:n_out].copy(), out_d[:n_out].copy()
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def single_source(indptr, indices, weights, seed_node, seed_dist, cutoff):  # type: ignore[no-untyped-def]
     """Distances from a set of seeds to every node within ``cutoff`` (inf beyond), by a binary heap."""
     n = indptr.size - 1

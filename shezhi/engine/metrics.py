@@ -8,6 +8,7 @@ facility's edge + facility's access leg. Times are distances over a walking spee
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -262,12 +263,22 @@ class Accessibility:
         return Nearest(d, f, self.speed_mps)
 
     def nearest_by_category(
-        self, categories: Mapping[str, Snapped], *, k: int = 1, cutoff_m: float = 1500.0
+        self, categories: Mapping[str, Snapped], *, k: int = 1, cutoff_m: float = 1500.0, threads: int = 1
     ) -> dict[str, Nearest]:
-        """:meth:`nearest` for each category of a mapping name → facilities."""
-        return {
-            name: self.nearest(pts, k=k, cutoff_m=cutoff_m, what=name) for name, pts in categories.items()
-        }
+        """:meth:`nearest` for each category of a mapping name → facilities.
+
+        With ``threads > 1`` categories run concurrently (the kernels release the GIL).
+        """
+        if threads <= 1:
+            return {
+                name: self.nearest(p, k=k, cutoff_m=cutoff_m, what=name) for name, p in categories.items()
+            }
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            futures = {
+                name: pool.submit(self.nearest, p, k=k, cutoff_m=cutoff_m, what=name)
+                for name, p in categories.items()
+            }
+            return {name: fut.result() for name, fut in futures.items()}
 
     def pairs(self, facilities: Snapped, *, cutoff_m: float, what: str = "facilities") -> Pairs:
         """Every (origin, facility) pair within ``cutoff_m`` with its walk, never a dense matrix."""

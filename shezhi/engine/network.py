@@ -150,15 +150,16 @@ class WalkNetwork:
     component: NDArray[np.int32]
     epsg: int
     source: str = ""
-    indptr: NDArray[np.int64] = field(init=False, repr=False)
-    indices: NDArray[np.int32] = field(init=False, repr=False)
-    weights: NDArray[np.float64] = field(init=False, repr=False)
+    indptr: NDArray[np.int64] = field(default=None, repr=False)  # type: ignore[assignment]
+    indices: NDArray[np.int32] = field(default=None, repr=False)  # type: ignore[assignment]
+    weights: NDArray[np.float64] = field(default=None, repr=False)  # type: ignore[assignment]
     _cache: dict[str, Any] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.indptr, self.indices, self.weights = _csr(
-            self.n_nodes, self.edge_u, self.edge_v, self.edge_length
-        )
+        if self.indptr is None or self.indices is None or self.weights is None:
+            self.indptr, self.indices, self.weights = _csr(
+                self.n_nodes, self.edge_u, self.edge_v, self.edge_length
+            )
 
     # -- size -------------------------------------------------------------------------------
     @property
@@ -405,8 +406,11 @@ class WalkNetwork:
         )
 
     # -- persistence ------------------------------------------------------------------------
-    def save(self, path: str | Path) -> None:
-        """Write the network to a compressed ``.npz`` so that a city is parsed once.
+    def save(self, path: str | Path, *, compress: bool = True) -> None:
+        """Write the network to an ``.npz`` so that a city is parsed once.
+
+        The CSR arrays are stored too, so loading needs no rebuild; ``compress=False`` trades
+        disk space for a faster load of a large city.
 
         >>> import tempfile, os
         >>> net = WalkNetwork.from_edges([0.0, 0.001], [0.0, 0.0], [0], [1])
@@ -415,8 +419,8 @@ class WalkNetwork:
         ...     WalkNetwork.load(os.path.join(d, "net.npz")).n_edges
         1
         """
-        arrays = {f: getattr(self, f) for f in _ARRAY_FIELDS}
-        np.savez_compressed(
+        arrays = {f: getattr(self, f) for f in (*_ARRAY_FIELDS, *_CSR_FIELDS)}
+        (np.savez_compressed if compress else np.savez)(
             Path(path),
             format_version=np.int64(FORMAT_VERSION),
             epsg=np.int64(self.epsg),
@@ -439,6 +443,7 @@ class WalkNetwork:
                 if version != FORMAT_VERSION:
                     raise NetworkError(f"{path}: format version {version}, expected {FORMAT_VERSION}")
                 arrays = {f: data[f] for f in _ARRAY_FIELDS}
+                arrays.update({f: data[f] for f in _CSR_FIELDS if f in data.files})
                 epsg, source = int(data["epsg"]), str(data["source"])
         except (OSError, KeyError, ValueError) as exc:
             if isinstance(exc, NetworkError):
@@ -489,6 +494,7 @@ class WalkNetwork:
         return Accessibility(self, origins, speed_mps=speed_mps)
 
 
+_CSR_FIELDS = ("indptr", "indices", "weights")
 _ARRAY_FIELDS = (
     "node_lon",
     "node_lat",

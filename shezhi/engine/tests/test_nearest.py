@@ -115,3 +115,16 @@ def test_points_match_networkx_with_points_spliced_in(chengdu):
     counts = net.accessibility(origins).counts(shops, thresholds_m=(300, 500, 1000))
     expected = np.column_stack([(ref <= t).sum(axis=1) for t in (300, 500, 1000)])
     np.testing.assert_array_equal(counts, expected)
+
+
+def test_categories_in_threads_give_the_same_answers(chengdu):
+    rng = np.random.default_rng(12)
+    homes = snap_nodes(chengdu, rng.choice(chengdu.n_nodes, 200, replace=False))
+    cats = {c: snap_nodes(chengdu, rng.choice(chengdu.n_nodes, 20, replace=False)) for c in "abcd"}
+    acc = chengdu.accessibility(homes)
+    one = acc.nearest_by_category(cats, k=2, cutoff_m=1200)
+    two = acc.nearest_by_category(cats, k=2, cutoff_m=1200, threads=2)
+    assert list(two) == list("abcd")
+    for c in cats:
+        np.testing.assert_array_equal(one[c].distance, two[c].distance)
+        np.testing.assert_array_equal(one[c].facility, two[c].facility)

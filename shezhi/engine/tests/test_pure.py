@@ -5,8 +5,8 @@ import sys
 
 CODE = """
 import sys
-import shezhi.engine.metrics, shezhi.engine.network, shezhi.engine.osm
-import shezhi.engine.snap, shezhi.engine.supply
+import shezhi.engine.isochrone, shezhi.engine.metrics, shezhi.engine.network, shezhi.engine.osm
+import shezhi.engine.siting, shezhi.engine.snap, shezhi.engine.supply
 bad = sorted(m for m in sys.modules if m.split('.')[0] in {'django', 'ninja'}
              or (m.startswith('shezhi.') and not m.startswith('shezhi.engine')))
 print(bad)

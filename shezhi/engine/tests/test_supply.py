@@ -58,6 +58,7 @@ def test_bad_inputs_are_named():
         two_step_fca(_pairs(), [1, 1, 1], [1, 1], max_cost=2000)
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning")
 def test_it_equals_pysal_access_on_the_real_network(chengdu):
     access = pytest.importorskip(
         "access", reason="PySAL access is in the bench extra: pip install -e '.[bench]'"
