@@ -17,6 +17,7 @@ def django_db_setup(django_db_setup, django_db_blocker):  # noqa: PT004 - extend
     """Load the bundled real data once per test database; each test runs in a rollback."""
     with django_db_blocker.unblock():
         call_command("load_places", verbosity=0)
+        call_command("load_cases", verbosity=0)
 
 
 @pytest.fixture(autouse=True)
@@ -78,7 +79,7 @@ def world(db) -> World:
     assert grid_b is not None
     assert grid_y is not None
     community = grid_a.community
-    return World(
+    world = World(
         grid_a=grid_a,
         grid_b=grid_b,
         grid_y=grid_y,
@@ -95,3 +96,8 @@ def world(db) -> World:
         cate=_user("cate", Role.CITY_ADMIN, Division.objects.get(code="510100000000")),
         audrey=_user("audrey", Role.AUDITOR, Division.objects.get(code="510100000000")),
     )
+    # Cases in grids A, B and Y, so the isolation walk covers the cases pages and API.
+    from shezhi.cases.demo import seed_world_cases
+
+    seed_world_cases(world)
+    return world
