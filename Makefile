@@ -18,6 +18,8 @@ setup: $(VENV)/.installed
 # brings from PyPI (a machine with only Python needs nothing else).
 node_modules/.installed: package.json package-lock.json $(VENV)/.installed
 	$(VENV)/bin/npm ci --no-audit --no-fund --loglevel=error
+	# ECharts' dist/ holds 50 MB of builds; the pages load only the minified one.
+	mkdir -p node_modules/.vendor/echarts && cp node_modules/echarts/dist/echarts.min.js node_modules/.vendor/echarts/
 	touch $@
 
 assets: node_modules/.installed

@@ -155,6 +155,7 @@ NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     BASE_DIR / "shezhi" / "static",  # the project's own CSS/JS (not an app, so listed here)
     ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
+    ("vendor/echarts", NODE_MODULES / ".vendor" / "echarts"),  # only echarts.min.js (Makefile)
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -16,6 +16,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("places/", include("shezhi.places.urls")),
+    path("cases/", include("shezhi.cases.urls")),
+    path("open311/v2/", include("shezhi.cases.open311")),
     path("api/v1/", api.urls),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -97,6 +97,18 @@ def locate_point(lon: float, lat: float) -> Grid | None:
     return Grid.objects.select_related("community").get(pk=pk) if pk is not None else None
 
 
+def _compound_at(lon: float, lat: float, community: Division) -> Compound | None:
+    """The compound of ``community`` whose boundary contains the point."""
+    point = Point(lon, lat)
+    for compound in Compound.objects.filter(community=community).exclude(boundary=None):
+        try:
+            if shape(compound.boundary).covers(point):
+                return compound
+        except (TypeError, ValueError, AttributeError, KeyError):
+            continue
+    return None
+
+
 def _compound_by_address(address: str, area: Division | None) -> Compound | None:
     """The compound whose name occurs in the address (longest name first), in ``area``."""
     address = address.strip()
@@ -125,7 +137,9 @@ def place(
     if lon is not None and lat is not None:
         grid = locate_point(lon, lat)
         if grid is not None:
-            found = _compound_by_address(address, grid.community) if address else None
+            found = _compound_at(lon, lat, grid.community) or (
+                _compound_by_address(address, grid.community) if address else None
+            )
             return Placement(grid.community, grid, found, lon, lat, True, "按坐标落入网格 / by point in grid")
         return Placement(
             intake_area, None, None, lon, lat, False, "坐标不在任何网格内 / point outside every grid"

@@ -76,9 +76,11 @@ class Intake:
     public: bool = False
     #: A point outside every grid is an error (resident page, Open311), not a triage case.
     require_grid: bool = False
+    #: The case must lie inside the actor's own area (an Open311 client's jurisdiction).
+    within_actor_area: bool = False
 
 
-def _text_problems(name: str, value: str, limit: int, *, required: bool = False) -> list[Problem]:
+def text_problems(name: str, value: str, limit: int, *, required: bool = False) -> list[Problem]:
     problems = []
     if required and not value.strip():
         problems.append(Problem("required", f"“{name}”不能为空", f"{name} is required", name))
@@ -195,10 +197,10 @@ def _intake_area(actor: User | None) -> Division:
 def case_intake(*, intake: Intake, actor: User | None, actor_label: str = "") -> Case:
     """Validate, place, route and store a new case with its first events."""
     problems: list[Problem] = []
-    problems += _text_problems("description", intake.description, MAX_DESCRIPTION, required=True)
-    problems += _text_problems("title", intake.title, 120)
-    problems += _text_problems("address", intake.address, 200)
-    problems += _text_problems("reporter_name", intake.reporter_name, 40)
+    problems += text_problems("description", intake.description, MAX_DESCRIPTION, required=True)
+    problems += text_problems("title", intake.title, 120)
+    problems += text_problems("address", intake.address, 200)
+    problems += text_problems("reporter_name", intake.reporter_name, 40)
     phone = ""
     if intake.reporter_phone.strip():
         try:
@@ -239,6 +241,19 @@ def case_intake(*, intake: Intake, actor: User | None, actor_label: str = "") ->
                 )
             ]
         )
+    if intake.within_actor_area and actor is not None and not actor.is_superuser:
+        prefix = actor.area_prefix or "-"
+        if not placement.division.code.startswith(prefix):
+            raise IntakeRejected(
+                [
+                    Problem(
+                        "outside_jurisdiction",
+                        "位置不在本接入方的辖区内",
+                        "the location is outside this client's area",
+                        "lat" if lon is not None else "address_string",
+                    )
+                ]
+            )
     now = timezone.now()
     opened = intake.opened_at or now
     description = intake.description.strip()
