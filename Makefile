@@ -27,10 +27,12 @@ assets: node_modules/.installed
 data: setup assets
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_places
+	$(PY) manage.py load_cases
 	$(PY) manage.py collectstatic --noinput -v0
 
 run: data
 	$(PY) manage.py demo_accounts
+	$(PY) manage.py demo_cases
 	@echo "社智已启动 / shezhi is up: http://localhost:$(PORT)  (Ctrl-C 停止 / to stop)"
 	PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start
 

@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from shezhi import __version__
 from shezhi.accounts.api import router as accounts_router
 from shezhi.accounts.auth import api_auth
+from shezhi.cases.api import router as cases_router
 from shezhi.places.api import router as places_router
 
 api = NinjaAPI(
@@ -51,3 +52,4 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 api.add_router("/", accounts_router)
 api.add_router("/", places_router)
+api.add_router("/", cases_router)

@@ -52,6 +52,7 @@ def _desk_for(grid: Grid) -> User | None:
     return (
         User.objects.filter(role=Role.COMMUNITY_WORKER, division=grid.community, is_active=True).first()
         or User.objects.filter(role=Role.STREET_STAFF, division=grid.community.parent, is_active=True).first()
+        or User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
     )
 
 

@@ -38,7 +38,7 @@ from django.utils.dateparse import parse_datetime
 
 from shezhi.accounts.models import User
 from shezhi.cases.models import Case, Category, Channel
-from shezhi.cases.services import Intake, IntakeRejected, case_intake
+from shezhi.cases.services import Intake, IntakeRejected, case_intake, intake_problems
 from shezhi.common.errors import ImportRejected, Problem, RowError
 
 ALIASES = {
@@ -192,6 +192,7 @@ def hotline_import(rows: Iterable[dict[str, Any]], *, actor: User, dry_run: bool
             reporter_phone=row.get("phone", ""),
             source_ref=ref[:40],
             opened_at=opened,
+            check_attributes=False,
         )
         try:
             _validate_only(intake)
@@ -221,21 +222,7 @@ def hotline_import(rows: Iterable[dict[str, Any]], *, actor: User, dry_run: bool
 
 def _validate_only(intake: Intake) -> None:
     """Run the intake's own checks without placing or storing anything."""
-    from shezhi.cases import services
-
-    problems: list[Problem] = []
-    problems += services.text_problems(
-        "description", intake.description, services.MAX_DESCRIPTION, required=True
-    )
-    problems += services.text_problems("title", intake.title, 120)
-    problems += services.text_problems("address", intake.address, 200)
-    if intake.reporter_phone:
-        from shezhi.common.identifiers import IdentifierError, mobile_validate
-
-        try:
-            mobile_validate(intake.reporter_phone, field="联系电话")
-        except IdentifierError as exc:
-            problems.append(exc.problem)
+    problems, _phone, _lon, _lat = intake_problems(intake)
     if problems:
         raise IntakeRejected(problems)
 

@@ -165,9 +165,12 @@ def unit_for(category: Category | None, division: Division) -> Unit | None:
     if category is None:
         return None
     categories = [category.pk] + ([category.parent_id] if category.parent_id else [])
+    code = division.code
+    # The division itself and every division above it (community, street, district, city, province).
+    enclosing = {code, code[:9] + "000", code[:6] + "000000", code[:4] + "00000000", code[:2] + "0000000000"}
     candidates = (
         RoutingRule.objects.select_related("unit", "division")
-        .filter(unit__active=True)
+        .filter(unit__active=True, division__code__in=enclosing)
         .filter(Q(category_id__in=categories) | Q(category__isnull=True))
     )
     best: tuple[tuple[int, int], Unit] | None = None
