@@ -46,13 +46,15 @@ def _event(
     )
 
 
-def case_event_created(*, case: Case, actor: User | None, actor_label: str = "") -> CaseEvent:
+def case_event_created(
+    *, case: Case, actor: User | None, actor_label: str = "", to_state: str | None = None
+) -> CaseEvent:
     return _event(
         case=case,
         kind=EventKind.CREATED,
         actor=actor,
         actor_label=actor_label,
-        to_state=case.state,
+        to_state=to_state or case.state,
         data={"channel": case.channel},
     )
 

@@ -407,6 +407,14 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} {self.action}"
 
+    @property
+    def action_label(self) -> str:
+        """The transition's Chinese name (派单, 签收, …) for the timeline."""
+        from shezhi.cases.workflow import TRANSITIONS
+
+        transition = TRANSITIONS.get(self.action)
+        return transition.label if transition else self.action
+
 
 class CalendarDay(models.Model):
     """A day whose status the office sets itself (法定节假日/调休上班日).

@@ -140,7 +140,7 @@ def _reader(request: HttpRequest) -> User | None:
 
 def _readable(request: HttpRequest) -> QuerySet[Case]:
     """Cases this caller may read through Open311 (see the module docstring)."""
-    base = Case.objects.select_related("category", "lead_unit")
+    base = Case.objects.select_related("category", "lead_unit", "merged_into", "merged_into__lead_unit")
     user = _reader(request)
     if user is None:
         if request.GET.get("api_key"):
@@ -167,22 +167,25 @@ def _service(category: Category) -> dict[str, Any]:
 
 
 def _request(case: Case, request: HttpRequest) -> dict[str, Any]:
-    closed = case.state in FINISHED_STATES
+    # A merged duplicate shares its target's handling: report the target's progress.
+    handling = case.merged_into if case.merged_into_id else case
+    closed = handling.state in FINISHED_STATES
     media = case.attributes.get("media_url") or (
         request.build_absolute_uri(reverse("cases:photo", args=[case.code])) if case.photo else None
     )
     return {
         "service_request_id": case.code,
         "status": "closed" if closed else "open",
-        "status_notes": f"{state_label(case.state)} / {case.state}",
+        "status_notes": f"{state_label(handling.state)} / {handling.state}"
+        + ("；与另一诉求合并办理 / merged with another request" if handling is not case else ""),
         "service_name": case.category.name if case.category else None,
         "service_code": case.category.code if case.category else None,
         "description": case.description,
-        "agency_responsible": case.lead_unit.name if case.lead_unit else None,
+        "agency_responsible": handling.lead_unit.name if handling.lead_unit else None,
         "service_notice": None,
         "requested_datetime": _iso(case.opened_at),
         "updated_datetime": _iso(case.updated_at),
-        "expected_datetime": _iso(case.handling_due),
+        "expected_datetime": _iso(handling.handling_due),
         "address": case.address or None,
         "address_id": case.compound_id,
         "zipcode": None,

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from shezhi.accounts.models import User
 from shezhi.accounts.roles import Role
-from shezhi.cases.models import Case, CaseEvent, Category, SlaState, Unit
+from shezhi.cases.models import Case, CaseEvent, Category, EventKind, SlaState, Unit
 from shezhi.cases.workflow import OPEN_STATES, State
 
 
@@ -21,7 +21,7 @@ def case_list(*, actor: User, filters: dict[str, Any] | None = None) -> QuerySet
     if state := filters.get("state"):
         qs = qs.filter(state=state)
     if filters.get("open"):
-        qs = qs.filter(state__in=list(OPEN_STATES))
+        qs = qs.filter(state__in=list(OPEN_STATES | {State.SUSPENDED}))
     if category := filters.get("category"):
         qs = qs.filter(Q(category__code=category) | Q(category__parent__code=category))
     if sla := filters.get("sla"):
@@ -59,6 +59,13 @@ def case_timeline(*, actor: User, case: Case) -> QuerySet[CaseEvent]:
         .filter(case=case)
         .select_related("actor", "unit")
         .order_by("created_at", "id")
+    )
+
+
+def reporter_timeline(*, case: Case) -> QuerySet[CaseEvent]:
+    """What the resident who reported a case sees of its progress: steps, not who took them."""
+    return case.events.filter(kind__in=[EventKind.CREATED, EventKind.TRANSITION, EventKind.RATED]).order_by(
+        "created_at", "id"
     )
 
 

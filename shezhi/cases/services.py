@@ -268,49 +268,55 @@ def case_intake(*, intake: Intake, actor: User | None, actor_label: str = "") ->
     now = timezone.now()
     opened = intake.opened_at or now
     description = intake.description.strip()
+    unit = routing.unit_for(intake.category, placement.division) if placement.routed else None
+    first_state = State.ACCEPTED if placement.routed else State.TRIAGE
+    case = Case(
+        code=f"T{uuid.uuid4().hex[:18]}",
+        channel=intake.channel,
+        source_ref=intake.source_ref,
+        category=intake.category,
+        title=(intake.title.strip() or description[:30]),
+        description=description,
+        attributes=intake.attributes,
+        address=intake.address.strip(),
+        lon=placement.lon,
+        lat=placement.lat,
+        division=placement.division,
+        grid=placement.grid,
+        compound=placement.compound,
+        routing_note=placement.note,
+        reporter=intake.reporter,
+        reporter_name=intake.reporter_name.strip(),
+        reporter_phone=phone,
+        reporter_phone_index=blind_index(phone, kind="phone") if phone else "",
+        created_by=actor,
+        state=first_state,
+        public=intake.public,
+        opened_at=opened,
+        updated_at=now,
+    )
+    if intake.photo is not None:
+        case.photo = intake.photo
+    if case.category is not None and placement.routed:
+        due = sla.handling_deadline(opened, case.category)
+        case.handling_due, case.deadline_note = due.at, due.note
+    if unit is not None:
+        # Dispatched by the matrix at once: the row is stored in its dispatched state.
+        response = sla.response_deadline(now, case.category)
+        case.state, case.lead_unit, case.dispatched_at = State.DISPATCHED, unit, now
+        case.response_due, case.deadline = response.at, response.at
+        case.deadline_note = case.deadline_note or response.note
     with transaction.atomic():
-        case = Case(
-            code=f"T{uuid.uuid4().hex[:18]}",
-            channel=intake.channel,
-            source_ref=intake.source_ref,
-            category=intake.category,
-            title=(intake.title.strip() or description[:30]),
-            description=description,
-            attributes=intake.attributes,
-            address=intake.address.strip(),
-            lon=placement.lon,
-            lat=placement.lat,
-            division=placement.division,
-            grid=placement.grid,
-            compound=placement.compound,
-            routing_note=placement.note,
-            reporter=intake.reporter,
-            reporter_name=intake.reporter_name.strip(),
-            reporter_phone=phone,
-            reporter_phone_index=blind_index(phone, kind="phone") if phone else "",
-            created_by=actor,
-            state=State.ACCEPTED if placement.routed else State.TRIAGE,
-            public=intake.public,
-            opened_at=opened,
-            updated_at=now,
-        )
-        if intake.photo is not None:
-            case.photo = intake.photo
         case.save()
         case.code = _new_code(opened, case.pk)
-        if case.category is not None and placement.routed:
-            due = sla.handling_deadline(opened, case.category)
-            case.handling_due, case.deadline_note = due.at, due.note
-        case.save(update_fields=["code", "handling_due", "deadline_note"])
-        events.case_event_created(case=case, actor=actor, actor_label=actor_label)
+        Case.objects.filter(pk=case.pk).update(code=case.code)
+        events.case_event_created(case=case, actor=actor, actor_label=actor_label, to_state=first_state)
         if not placement.routed:
             events.case_event_triaged(case=case, actor=actor, note=placement.note)
             return case
-        unit = routing.unit_for(case.category, case.division)
         events.case_event_routed(case=case, actor=actor, note=placement.note, unit=unit)
         if unit is not None:
-            _dispatch(case, unit, now)
-            case.save()
+            Assignment.objects.create(case=case, unit=unit, role=AssignmentRole.LEAD)
             events.case_event_transition(
                 case=case,
                 actor=None,
@@ -343,9 +349,12 @@ def _set_deadline(case: Case, deadline: dt.datetime | None) -> None:
     case.escalate_at = None
 
 
-def _locked_visible(case: Case, actor: User) -> Case:
-    """The case row locked for update, if ``actor`` may see it."""
-    locked = Case.objects.visible_to(actor).select_for_update().filter(pk=case.pk).first()
+def _locked_visible(case: Case, actor: User, *, reporter_may: bool = False) -> Case:
+    """The case row locked for update, if ``actor`` may see it (or reported it, when allowed)."""
+    rows = Case.objects.filter(pk=case.pk, reporter=actor) if reporter_may else Case.objects.none()
+    if not rows.exists():
+        rows = Case.objects.visible_to(actor).filter(pk=case.pk)
+    locked = rows.select_for_update().first()
     if locked is None:
         raise CaseNotFound(case.pk)
     return locked
@@ -377,7 +386,7 @@ def case_transition(
         )
     note = note.strip()
     with transaction.atomic():
-        case = _locked_visible(case, actor)
+        case = _locked_visible(case, actor, reporter_may=action == "visit")
         role = Role.CITY_ADMIN if actor.is_superuser else actor.role
         if action == "visit" and case.reporter_id == actor.pk:
             role = Role.COMMUNITY_WORKER  # the resident rates their own case

@@ -29,7 +29,7 @@ from shezhi.cases.services import (
     case_transition,
     case_whistle,
 )
-from shezhi.cases.workflow import State, WorkflowError, available
+from shezhi.cases.workflow import OPEN_STATES, State, WorkflowError, available
 from shezhi.places.models import Grid
 
 _DESK_ROLES = {Role.CITY_ADMIN, Role.DISTRICT_STAFF, Role.STREET_STAFF, Role.COMMUNITY_WORKER}
@@ -57,9 +57,7 @@ def case_index(request: HttpRequest) -> HttpResponse:
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     visible = selectors.case_list(actor=user)  # type: ignore[arg-type]
     counts = {
-        "open": visible.filter(
-            state__in=[s for s in State if s not in ("closed", "visited", "withdrawn", "merged")]
-        ).count(),
+        "open": visible.filter(state__in=list(OPEN_STATES | {State.SUSPENDED})).count(),
         "triage": visible.filter(state=State.TRIAGE).count(),
         "overdue": visible.filter(sla_state=SlaState.OVERDUE).count(),
     }
@@ -147,9 +145,9 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
         "cases/case_detail.html",
         {
             "case": case,
-            "events": selectors.case_timeline(actor=user, case=case)
+            "events": selectors.case_timeline(actor=user, case=case)  # type: ignore[arg-type]
             if _is_staff(user)
-            else case.events.none(),  # type: ignore[arg-type]
+            else selectors.reporter_timeline(case=case),
             "assignments": case.assignments.select_related("unit").order_by("role", "created_at"),
             "actions": actions,
             "units": units,

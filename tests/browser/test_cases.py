@@ -54,10 +54,27 @@ def test_a_resident_reports_by_pin_and_the_grid_worker_handles_it(page: Any, log
 
 
 def test_the_kpi_page_draws_its_charts_from_local_assets(page: Any, login: Any) -> None:
+    from shezhi.cases.demo import build_demo_cases
+
     call_command("load_cases", stdout=io.StringIO())
-    login("street")
+    build_demo_cases(count=40)
+    login("district")
     page.goto("/cases/kpis/")
     page.wait_for_function("window.shezhiCharts !== undefined")
     assert page.locator("#chart-units canvas").count() == 1
     assert "响应率" in page.locator("[data-testid=formulas]").inner_text()
+    assert page.locator("[data-testid=kpi-table] tbody tr").count() >= 2  # units and the total
     screenshot(page, "cases-kpis")
+
+
+def test_the_hotspot_map_draws_the_compounds_with_cases(page: Any, login: Any) -> None:
+    from shezhi.cases.demo import build_demo_cases
+
+    call_command("load_cases", stdout=io.StringIO())
+    build_demo_cases(count=30)
+    login("district")
+    page.goto("/cases/hotspots/")
+    page.wait_for_function("window.shezhiHotspots !== undefined")
+    assert page.evaluate("window.shezhiHotspots.count") > 0
+    assert page.locator("[data-testid=top-hotspots] tbody tr").count() >= 1
+    screenshot(page, "cases-hotspots")

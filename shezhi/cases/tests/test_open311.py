@@ -242,3 +242,19 @@ def test_a_key_cannot_place_a_request_outside_its_area(world, key):
     )
     assert response.status_code == 400
     assert "outside" in response.json()[0]["description"]
+
+
+def test_a_merged_duplicate_reports_the_handling_it_shares(world, key):
+    from shezhi.cases.services import case_transition
+    from shezhi.cases.tests.helpers import report
+
+    first = report(world.alice, world.grid_a, text="楼上漏水，请求调解")
+    second = report(world.alice, world.grid_a, text="楼上漏水，请求调解。")
+    case_transition(case=second, action="merge", actor=world.carol, into=first)
+    for action, actor, note in [("sign", world.alice, ""), ("start", world.alice, ""),
+                                ("reply", world.alice, "已调解"), ("approve", world.carol, "")]:  # fmt: skip
+        first = case_transition(case=first, action=action, actor=actor, note=note)
+    [body] = Client().get(f"/open311/v2/requests/{second.code}.json", {"api_key": key}).json()
+    assert body["status"] == "closed"
+    assert "closed" in body["status_notes"]
+    assert "merged" in body["status_notes"]

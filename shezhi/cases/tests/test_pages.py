@@ -165,3 +165,54 @@ def test_the_workbench_lists_triage_and_supervision(world):
     assert lost.code in sam.get("/cases/?view=triage").content.decode()
     assert lost.code not in _client(world.tina).get("/cases/?view=triage").content.decode()
     assert sam.get("/cases/?view=supervision").status_code == 200
+
+
+def test_the_resident_rates_their_closed_case_and_dissatisfied_can_reopen(world):
+    from shezhi.cases.services import Intake, case_intake, case_transition
+
+    lon, lat = inside(world.grid_a)
+    case = case_intake(
+        intake=Intake(channel="resident", description="路灯不亮", lon=lon, lat=lat, reporter=world.rita,
+                      category=Category.objects.get(code="ZF01")),
+        actor=world.rita,
+    )  # fmt: skip
+    for action, actor, note in [("sign", world.alice, ""), ("start", world.alice, ""),
+                                ("reply", world.alice, "已修复"), ("approve", world.carol, "")]:  # fmt: skip
+        case = case_transition(case=case, action=action, actor=actor, note=note)
+    rita = _client(world.rita)
+    page = rita.get(f"/cases/{case.code}/").content.decode()
+    assert 'data-testid="action-visit"' in page
+    assert 'data-testid="action-approve"' not in page
+    rita.post(
+        f"/cases/{case.code}/act/", {"action": "visit", "satisfaction": "dissatisfied", "note": "还是不亮"}
+    )
+    case.refresh_from_db()
+    assert (case.state, case.satisfaction, case.satisfaction_comment) == (
+        "visited",
+        "dissatisfied",
+        "还是不亮",
+    )
+    assert case.events.get(kind=EventKind.RATED).actor == world.rita
+    rita.post(f"/cases/{case.code}/act/", {"action": "reopen", "note": "我要重办"})
+    case.refresh_from_db()
+    assert case.state == "visited"  # a resident cannot reopen; the desk decides
+    case = case_transition(case=case, action="reopen", actor=world.carol, note="不满意，重新办理")
+    assert case.state == "in_progress"
+
+
+def test_the_reporter_sees_the_steps_and_the_reply_but_not_who_took_them(world):
+    from shezhi.cases.services import Intake, case_intake, case_transition
+
+    lon, lat = inside(world.grid_a)
+    case = case_intake(
+        intake=Intake(channel="resident", description="路灯不亮", lon=lon, lat=lat, reporter=world.rita,
+                      category=Category.objects.get(code="ZF01")),
+        actor=world.rita,
+    )  # fmt: skip
+    case = case_transition(case=case, action="sign", actor=world.alice)
+    case = case_transition(case=case, action="return", actor=world.alice, note="内部说明：不归本社区")
+    page = _client(world.rita).get(f"/cases/{case.code}/").content.decode()
+    assert "签收" in page
+    assert "退回" in page
+    assert "内部说明" not in page
+    assert "alice" not in page

@@ -6,6 +6,7 @@
   function pct(v) { return v == null ? null : Math.round(v * 1000) / 10; }
   var units = echarts.init(document.getElementById("chart-units"));
   units.setOption({
+    animation: false,
     title: { text: "各单位响应率 / 解决率 / 满意率 (%)", textStyle: { fontSize: 14 } },
     tooltip: { trigger: "axis" }, legend: { top: 24 },
     grid: { top: 60, bottom: 80 },
@@ -19,6 +20,7 @@
   });
   var months = echarts.init(document.getElementById("chart-months"));
   months.setOption({
+    animation: false,
     title: { text: "每月受理与办结", textStyle: { fontSize: 14 } },
     tooltip: { trigger: "axis" }, legend: { top: 24 }, grid: { top: 60 },
     xAxis: { type: "category", data: data.months }, yAxis: { type: "value" },
