@@ -18,6 +18,8 @@ setup: $(VENV)/.installed
 # brings from PyPI (a machine with only Python needs nothing else).
 node_modules/.installed: package.json package-lock.json $(VENV)/.installed
 	$(VENV)/bin/npm ci --no-audit --no-fund --loglevel=error
+	# ECharts' dist/ holds 50 MB of builds; the pages load only the minified one.
+	mkdir -p node_modules/.vendor/echarts && cp node_modules/echarts/dist/echarts.min.js node_modules/.vendor/echarts/
 	touch $@
 
 assets: node_modules/.installed
@@ -27,10 +29,12 @@ data: setup assets
 	$(PY) manage.py load_places
 	$(PY) manage.py load_people
 	$(PY) manage.py load_lifecircle
+	$(PY) manage.py load_cases
 	$(PY) manage.py collectstatic --noinput -v0
 
 run: data
 	$(PY) manage.py demo_accounts
+	$(PY) manage.py demo_cases
 	@echo "社智已启动 / shezhi is up: http://localhost:$(PORT)  (Ctrl-C 停止 / to stop)"
 	PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start
 

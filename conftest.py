@@ -19,6 +19,7 @@ def django_db_setup(django_db_setup, django_db_blocker):  # noqa: PT004 - extend
         call_command("load_places", verbosity=0)
         call_command("load_people", households_per_compound=3, verbosity=0)
         call_command("load_lifecircle", verbosity=0)
+        call_command("load_cases", verbosity=0)
 
 
 @pytest.fixture(autouse=True)
@@ -80,7 +81,7 @@ def world(db) -> World:
     assert grid_b is not None
     assert grid_y is not None
     community = grid_a.community
-    return World(
+    world = World(
         grid_a=grid_a,
         grid_b=grid_b,
         grid_y=grid_y,
@@ -97,3 +98,8 @@ def world(db) -> World:
         cate=_user("cate", Role.CITY_ADMIN, Division.objects.get(code="510100000000")),
         audrey=_user("audrey", Role.AUDITOR, Division.objects.get(code="510100000000")),
     )
+    # Cases in grids A, B and Y, so the isolation walk covers the cases pages and API.
+    from shezhi.cases.demo import seed_world_cases
+
+    seed_world_cases(world)
+    return world

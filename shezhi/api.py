@@ -11,6 +11,7 @@ from shezhi import __version__
 from shezhi.accounts.api import router as accounts_router
 from shezhi.accounts.auth import api_auth
 from shezhi.people.api import router as people_router
+from shezhi.cases.api import router as cases_router
 from shezhi.places.api import router as places_router
 
 api = NinjaAPI(
@@ -59,3 +60,4 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 api.add_router("/", accounts_router)
 api.add_router("/", places_router)
 api.add_router("/", people_router)
+api.add_router("/", cases_router)

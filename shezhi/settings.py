@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "shezhi.places",
     "shezhi.people",
     "shezhi.lifecircle",
+    "shezhi.cases",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -165,6 +166,7 @@ STATICFILES_DIRS = [
     # Noto Sans SC (OFL) in unicode-range subsets: pages look the same on every client,
     # including intranet machines and CI's headless Chromium without CJK system fonts.
     ("vendor/noto-sans-sc", NODE_MODULES / "@fontsource-variable" / "noto-sans-sc"),
+    ("vendor/echarts", NODE_MODULES / ".vendor" / "echarts"),  # only echarts.min.js (Makefile)
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -186,6 +188,21 @@ SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 NINJA_PAGINATION_PER_PAGE = 100
+
+# Uploaded files (case photos) live under var/ and are served only through views that
+# check the reader's area, never as public MEDIA_URL files.
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media/"
+
+# Requests and events (shezhi.cases): working hours of the SLA clock (Asia/Shanghai), how
+# long before a deadline to warn, and how many working hours an overdue case waits before
+# it escalates one more level (community → street → district).
+CASES_WORKING_HOURS = [("09:00", "12:00"), ("13:30", "17:30")]
+CASES_SLA_WARN_HOURS = float(os.environ.get("CASES_SLA_WARN_HOURS", "4"))
+CASES_ESCALATION_WORKING_HOURS = float(os.environ.get("CASES_ESCALATION_WORKING_HOURS", "7"))
+#: Open311 GeoReport v2: this installation's jurisdiction_id and contact.
+OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "chengdu.shezhi")
+OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "12345 政务服务便民热线")
 
 LOGGING = {
     "version": 1,

@@ -18,6 +18,8 @@ urlpatterns = [
     path("places/", include("shezhi.places.urls")),
     path("people/", include("shezhi.people.urls")),
     path("lifecircle/", include("shezhi.lifecircle.urls")),
+    path("cases/", include("shezhi.cases.urls")),
+    path("open311/v2/", include("shezhi.cases.open311")),
     path("api/v1/", api.urls),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,198 @@
+"""Routing: where a case lies (grid → community → street → district) and who handles it.
+
+By location, a point is looked up in an STRtree of every grid boundary (GeoJSON in
+WGS-84); the most specific grid containing it wins (微网格 over 一般网格 over 专属网格 over
+总网格). Points in GCJ-02 or BD-09 are converted first. Without a point, the address is
+matched against compound names in the intake's area. By category, the
+:class:`~shezhi.cases.models.RoutingRule` matrix names the unit. What cannot be placed
+goes to the triage queue (待分拨) of the intake's area, never dropped.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import shapely
+from django.db.models import Q
+from shapely.geometry import Point, shape
+from shapely.strtree import STRtree
+
+from shezhi.cases.models import Category, RoutingRule, Unit
+from shezhi.common.coords import CRS, to_wgs84
+from shezhi.places.models import Compound, Division, Grid, GridKind
+
+_KIND_RANK = {GridKind.MICRO: 3, GridKind.GENERAL: 2, GridKind.DEDICATED: 1, GridKind.TOTAL: 0}
+
+
+class _GridIndex:
+    """Grid boundaries in an STRtree, rebuilt when the grid table changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._signature: tuple[int, int | None] | None = None
+        self._tree: STRtree | None = None
+        self._ids: list[int] = []
+        self._ranks: list[int] = []
+        self._geoms: list[shapely.Geometry] = []
+
+    def _current_signature(self) -> tuple[int, int | None]:
+        from django.db.models import Count, Max
+
+        agg = Grid.objects.aggregate(n=Count("id"), top=Max("id"))
+        return agg["n"], agg["top"]
+
+    def _build(self) -> None:
+        ids, ranks, geoms = [], [], []
+        for pk, kind, boundary in Grid.objects.values_list("pk", "kind", "boundary").order_by("pk"):
+            try:
+                geom = shape(boundary)
+            except (TypeError, ValueError, AttributeError, KeyError):
+                continue
+            ids.append(pk)
+            ranks.append(_KIND_RANK.get(kind, 0))
+            geoms.append(geom)
+        self._ids, self._ranks, self._geoms = ids, ranks, geoms
+        self._tree = STRtree(geoms) if geoms else None
+
+    def grid_at(self, lon: float, lat: float) -> int | None:
+        """Primary key of the most specific grid containing the WGS-84 point, or None."""
+        with self._lock:
+            signature = self._current_signature()
+            if signature != self._signature:
+                self._build()
+                self._signature = signature
+            if self._tree is None:
+                return None
+            hits = self._tree.query(Point(lon, lat), predicate="intersects")
+            if not len(hits):
+                return None
+            best = max((int(i) for i in hits), key=lambda i: (self._ranks[i], -self._geoms[i].area))
+            return self._ids[best]
+
+
+GRID_INDEX = _GridIndex()
+
+
+@dataclass
+class Placement:
+    """Where a case lies, as far as routing could tell."""
+
+    division: Division
+    grid: Grid | None = None
+    compound: Compound | None = None
+    lon: float | None = None
+    lat: float | None = None
+    routed: bool = False
+    note: str = ""
+
+
+def to_wgs(lon: float, lat: float, crs: str | CRS = CRS.WGS84) -> tuple[float, float]:
+    return to_wgs84(float(lon), float(lat), CRS(crs))
+
+
+def locate_point(lon: float, lat: float) -> Grid | None:
+    """The most specific grid containing this WGS-84 point."""
+    pk = GRID_INDEX.grid_at(lon, lat)
+    return Grid.objects.select_related("community").get(pk=pk) if pk is not None else None
+
+
+def _compound_at(lon: float, lat: float, community: Division) -> Compound | None:
+    """The compound of ``community`` whose boundary contains the point."""
+    point = Point(lon, lat)
+    for compound in Compound.objects.filter(community=community).exclude(boundary=None):
+        try:
+            if shape(compound.boundary).covers(point):
+                return compound
+        except (TypeError, ValueError, AttributeError, KeyError):
+            continue
+    return None
+
+
+def _compound_by_address(address: str, area: Division | None) -> Compound | None:
+    """The compound whose name occurs in the address (longest name first), in ``area``."""
+    address = address.strip()
+    if not address:
+        return None
+    qs = Compound.objects.select_related("grid", "community").exclude(name="")
+    if area is not None:
+        qs = qs.filter(community__code__startswith=area.prefix)
+    best: Compound | None = None
+    for compound in qs.only("id", "name", "grid", "community", "lon", "lat"):
+        if len(compound.name) >= 2 and compound.name in address:
+            if best is None or len(compound.name) > len(best.name):
+                best = compound
+    return best
+
+
+def place(
+    *,
+    intake_area: Division,
+    lon: float | None = None,
+    lat: float | None = None,
+    address: str = "",
+    compound: Compound | None = None,
+) -> Placement:
+    """Place a case by point, else by compound, else by address; else triage in ``intake_area``."""
+    if lon is not None and lat is not None:
+        grid = locate_point(lon, lat)
+        if grid is not None:
+            found = _compound_at(lon, lat, grid.community) or (
+                _compound_by_address(address, grid.community) if address else None
+            )
+            return Placement(grid.community, grid, found, lon, lat, True, "按坐标落入网格 / by point in grid")
+        return Placement(
+            intake_area, None, None, lon, lat, False, "坐标不在任何网格内 / point outside every grid"
+        )
+    if compound is None:
+        compound = _compound_by_address(address, intake_area)
+    if compound is not None:
+        grid = compound.grid
+        return Placement(
+            compound.community,
+            grid,
+            compound,
+            compound.lon,
+            compound.lat,
+            True,
+            f"按小区“{compound.name}”定位 / by compound name",
+        )
+    return Placement(intake_area, None, None, None, None, False, "地址无法匹配小区 / address not matched")
+
+
+def unit_for(category: Category | None, division: Division) -> Unit | None:
+    """The responsible unit from the category × area matrix; most specific cell wins."""
+    if category is None:
+        return None
+    categories = [category.pk] + ([category.parent_id] if category.parent_id else [])
+    code = division.code
+    # The division itself and every division above it (community, street, district, city, province).
+    enclosing = {code, code[:9] + "000", code[:6] + "000000", code[:4] + "00000000", code[:2] + "0000000000"}
+    candidates = (
+        RoutingRule.objects.select_related("unit", "division")
+        .filter(unit__active=True, division__code__in=enclosing)
+        .filter(Q(category_id__in=categories) | Q(category__isnull=True))
+    )
+    best: tuple[tuple[int, int], Unit] | None = None
+    for rule in candidates:
+        if not division.code.startswith(rule.division.prefix):
+            continue
+        specificity = (
+            2 if rule.category_id == category.pk else 1 if rule.category_id else 0,
+            len(rule.division.prefix),
+        )
+        if best is None or specificity > best[0]:
+            best = (specificity, rule.unit)
+    return best[1] if best else None
+
+
+def escalation_target(division: Division, level: int) -> Division | None:
+    """The division supervising a case at escalation ``level`` (1 street, 2 district)."""
+    code = division.code
+    if level == 1:
+        target = code[:9] + "000"
+    elif level == 2:
+        target = code[:6] + "000000"
+    else:
+        return None
+    return Division.objects.filter(code=target).first()

@@ -1,0 +1,30 @@
+/* 随手拍 map pin: tap the map to set the case's location (WGS-84, the platform's base map). */
+(function () {
+  "use strict";
+  var el = document.getElementById("pin-map");
+  if (!el || !window.L) { return; }
+  var lat = document.querySelector("input[name=lat]");
+  var lon = document.querySelector("input[name=lon]");
+  var status = document.getElementById("pin-status");
+  var map = L.map(el, { preferCanvas: true });
+  map.attributionControl.setPrefix(false);
+  map.attributionControl.addAttribution(el.dataset.attribution || "© OpenStreetMap contributors");
+  map.setView([30.69, 104.085], 14);
+  fetch(el.dataset.basemap, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (fc) {
+    L.geoJSON(fc, { style: function () { return { color: "#b9b9b9", weight: 1 }; }, interactive: false }).addTo(map);
+  });
+  var marker = null;
+  function set(latlng) {
+    lat.value = latlng.lat.toFixed(7);
+    lon.value = latlng.lng.toFixed(7);
+    if (marker) { marker.setLatLng(latlng); } else { marker = L.circleMarker(latlng, { radius: 8, color: "#c0392b" }).addTo(map); }
+    status.textContent = lon.value + ", " + lat.value;
+    status.dataset.set = "1";
+  }
+  map.on("click", function (e) { set(e.latlng); });
+  if (lat.value && lon.value) { set(L.latLng(parseFloat(lat.value), parseFloat(lon.value))); }
+  window.shezhiPin = { map: map, set: function (la, lo) { set(L.latLng(la, lo)); } };
+  if (navigator.geolocation && !lat.value) {
+    navigator.geolocation.getCurrentPosition(function (p) { set(L.latLng(p.coords.latitude, p.coords.longitude)); map.setView([p.coords.latitude, p.coords.longitude], 16); }, function () {});
+  }
+}());

@@ -1,0 +1,240 @@
+"""Pages of the cases part: workbench, intake (resident H5, grid patrol), case page, KPIs."""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from shezhi.accounts.roles import Role
+from shezhi.cases import dedup, selectors
+from shezhi.cases.forms import ActionForm, IntakeForm
+from shezhi.cases.models import Assignment, Case, Channel, SlaState
+from shezhi.cases.services import (
+    CaseNotFound,
+    Intake,
+    IntakeRejected,
+    assignment_report,
+    case_extension_decide,
+    case_extension_request,
+    case_intake,
+    case_reporter_reveal,
+    case_transition,
+    case_whistle,
+)
+from shezhi.cases.workflow import OPEN_STATES, State, WorkflowError, available
+from shezhi.places.models import Grid
+
+_DESK_ROLES = {Role.CITY_ADMIN, Role.DISTRICT_STAFF, Role.STREET_STAFF, Role.COMMUNITY_WORKER}
+
+
+def _is_staff(user: Any) -> bool:
+    return user.is_superuser or user.role in _DESK_ROLES or user.role == Role.GRID_WORKER
+
+
+@login_required
+@require_GET
+def case_index(request: HttpRequest) -> HttpResponse:
+    """Workbench (工作台): the visible cases, the triage queue and supervision list."""
+    user = request.user
+    if not _is_staff(user):
+        return render(request, "cases/my_reports.html", {"cases": selectors.my_reports(actor=user)})  # type: ignore[arg-type]
+    view = request.GET.get("view", "open")
+    filters = {k: request.GET.get(k, "") for k in ("state", "category", "q", "sla")}
+    if view == "triage":
+        cases = selectors.triage_queue(actor=user)  # type: ignore[arg-type]
+    elif view == "supervision":
+        cases = selectors.supervision_list(actor=user)  # type: ignore[arg-type]
+    else:
+        cases = selectors.case_list(actor=user, filters={**filters, "open": view == "open"})  # type: ignore[arg-type]
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    visible = selectors.case_list(actor=user)  # type: ignore[arg-type]
+    counts = {
+        "open": visible.filter(state__in=list(OPEN_STATES | {State.SUSPENDED})).count(),
+        "triage": visible.filter(state=State.TRIAGE).count(),
+        "overdue": visible.filter(sla_state=SlaState.OVERDUE).count(),
+    }
+    return render(
+        request,
+        "cases/case_list.html",
+        {"page": page, "view": view, "filters": filters, "states": State.choices, "counts": counts},
+    )
+
+
+def _intake_page(request: HttpRequest, *, channel: str, template: str) -> HttpResponse:
+    user = request.user
+    form = IntakeForm(request.POST or None, request.FILES or None)
+    problems: list[Any] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = case_intake(
+                intake=Intake(
+                    channel=channel,
+                    description=data["description"],
+                    category=data["category"],
+                    lon=data.get("lon"),
+                    lat=data.get("lat"),
+                    address=data.get("address") or "",
+                    photo=data.get("photo"),
+                    reporter_name=data.get("reporter_name") or "",
+                    reporter_phone=data.get("reporter_phone") or "",
+                    reporter=user if user.role == Role.RESIDENT else None,  # type: ignore[union-attr]
+                    require_grid=True,
+                ),
+                actor=user,  # type: ignore[arg-type]
+            )
+        except IntakeRejected as exc:
+            problems = exc.problems
+        else:
+            messages.success(request, _("已受理，工单编号 %(code)s") % {"code": case.code})
+            return redirect("cases:case", code=case.code)
+    return render(
+        request,
+        template,
+        {"form": form, "problems": problems, "channel": channel},
+        status=400 if problems else 200,
+    )
+
+
+@login_required
+def resident_new(request: HttpRequest) -> HttpResponse:
+    """居民随手拍: the mobile-width intake page with a map pin."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return _intake_page(request, channel=Channel.RESIDENT, template="cases/intake.html")
+
+
+@login_required
+def patrol_new(request: HttpRequest) -> HttpResponse:
+    """网格员巡查上报: the same form, recorded as the grid worker's patrol finding."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    if request.user.role != Role.GRID_WORKER:  # type: ignore[union-attr]
+        return render(request, "cases/patrol_only.html")
+    return _intake_page(request, channel=Channel.PATROL, template="cases/patrol.html")
+
+
+@login_required
+def case_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """One case with its timeline and the actions the viewer may take."""
+    user = request.user
+    case = selectors.case_get(actor=user, code=code)  # type: ignore[arg-type]
+    if request.method not in ("GET",):
+        return HttpResponseNotAllowed(["GET"])
+    units = selectors.units_for(actor=user)  # type: ignore[arg-type]
+    role = Role.CITY_ADMIN if user.is_superuser else user.role  # type: ignore[union-attr]
+    actions = available(state=case.state, role=role)
+    if case.reporter_id == user.pk and case.state == State.CLOSED:
+        actions = [t for t in available(state=case.state, role=Role.COMMUNITY_WORKER) if t.name == "visit"]
+    duplicates = dedup.suggest(case=case, actor=user) if case.is_open and _is_staff(user) else []  # type: ignore[arg-type]
+    grids = (
+        Grid.objects.visible_to(user).filter(kind="general").order_by("code")[:300]
+        if case.state == State.TRIAGE
+        else []
+    )
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "events": selectors.case_timeline(actor=user, case=case)  # type: ignore[arg-type]
+            if _is_staff(user)
+            else selectors.reporter_timeline(case=case),
+            "assignments": case.assignments.select_related("unit").order_by("role", "created_at"),
+            "actions": actions,
+            "units": units,
+            "grids": grids,
+            "duplicates": duplicates,
+            "is_staff": _is_staff(user),
+            "categories": selectors.services(),
+        },
+    )
+
+
+@login_required
+def case_act(request: HttpRequest, code: str) -> HttpResponse:
+    """POST an action on a case (transition, whistle, extension, co-handling report)."""
+    user = request.user
+    case = selectors.case_get(actor=user, code=code)  # type: ignore[arg-type]
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = ActionForm(request.POST, units=selectors.units_for(actor=user))  # type: ignore[arg-type]
+    if not form.is_valid():
+        messages.error(request, _("提交的内容有误 / invalid input: %(e)s") % {"e": form.errors.as_text()})
+        return redirect("cases:case", code=case.code)
+    data = form.cleaned_data
+    action = data["action"]
+    try:
+        if action == "whistle":
+            case_whistle(
+                case=case, actor=user, units=list(data["units"]), task=data["note"], days=data["days"] or 3
+            )  # type: ignore[arg-type]
+        elif action == "extend":
+            case_extension_request(case=case, actor=user, days=data["days"] or 0, reason=data["note"])  # type: ignore[arg-type]
+        elif action == "decide":
+            case_extension_decide(case=case, actor=user, approve=data["approve"] == "yes", note=data["note"])  # type: ignore[arg-type]
+        elif action == "co_report":
+            assignment = (
+                Assignment.objects.visible_to(user)
+                .filter(case=case, pk=request.POST.get("assignment"))
+                .first()
+            )
+            if assignment is None:
+                raise Http404
+            assignment_report(assignment=assignment, actor=user, report=data["note"])  # type: ignore[arg-type]
+        else:
+            grid = Grid.objects.visible_to(user).filter(code=data["grid"]).first() if data["grid"] else None
+            into = Case.objects.visible_to(user).filter(code=data["into"]).first() if data["into"] else None
+            case_transition(
+                case=case,
+                action=action,
+                actor=user,  # type: ignore[arg-type]
+                note=data["note"],
+                unit=data["unit"],
+                grid=grid,
+                category=data["category"],
+                satisfaction=data["satisfaction"],
+                into=into,
+            )
+    except WorkflowError as exc:
+        messages.error(request, str(exc.problem))
+    except CaseNotFound as exc:
+        raise Http404 from exc
+    else:
+        messages.success(request, _("已保存 / saved"))
+    return redirect("cases:case", code=case.code)
+
+
+@login_required
+def case_reveal(request: HttpRequest, code: str) -> HttpResponse:
+    """The reporter's contact in clear for the handler calling back; the read is logged."""
+    case = selectors.case_get(actor=request.user, code=code)  # type: ignore[arg-type]
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        contact = case_reporter_reveal(case=case, actor=request.user)  # type: ignore[arg-type]
+    except WorkflowError as exc:
+        return JsonResponse(exc.problem.as_dict(), status=403)
+    return JsonResponse(contact, json_dumps_params={"ensure_ascii": False})
+
+
+@login_required
+@require_GET
+def case_photo(request: HttpRequest, code: str) -> FileResponse:
+    """The case's photo, only to those who may see the case."""
+    case = selectors.case_get(actor=request.user, code=code)  # type: ignore[arg-type]
+    if not case.photo:
+        raise Http404
+    kind = mimetypes.guess_type(case.photo.name)[0] or "application/octet-stream"
+    response = FileResponse(case.photo.open("rb"), content_type=kind)
+    response["Cache-Control"] = "private, max-age=600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
