@@ -10,8 +10,8 @@ from ninja.errors import AuthenticationError, ValidationError
 from shezhi import __version__
 from shezhi.accounts.api import router as accounts_router
 from shezhi.accounts.auth import api_auth
-from shezhi.people.api import router as people_router
 from shezhi.cases.api import router as cases_router
+from shezhi.people.api import router as people_router
 from shezhi.places.api import router as places_router
 
 api = NinjaAPI(
