@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from shezhi.lifecircle.models import ServiceElement, Walker
+from shezhi.lifecircle.models import CandidateSource, ServiceElement, Walker
 from shezhi.places.models import Division
 
 
@@ -42,3 +42,29 @@ class RunStartForm(forms.Form):
         field = self.fields["area"]
         field.queryset = areas  # type: ignore[attr-defined]
         field.label_from_instance = lambda d: f"{d.name}（{d.get_level_display()}）"  # type: ignore[attr-defined]
+
+
+class SitingForm(forms.Form):
+    element = forms.ChoiceField(label=_("服务要素"))
+    p = forms.IntegerField(label=_("新增设施数"), min_value=1, max_value=20, initial=2)
+    source = forms.ChoiceField(
+        label=_("候选地点"), choices=CandidateSource.choices, initial=CandidateSource.NODES
+    )
+
+    def __init__(self, *args: Any, elements: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["element"].choices = [
+            (e.code, f"{e.get_level_minutes_display()} · {e.name}") for e in elements
+        ]  # type: ignore[attr-defined]
+
+
+class CandidateForm(forms.Form):
+    name = forms.CharField(label=_("名称"), max_length=120)
+    lon = forms.FloatField(label=_("经度"), min_value=73, max_value=136)
+    lat = forms.FloatField(label=_("纬度"), min_value=3, max_value=54)
+    crs = forms.ChoiceField(
+        label=_("坐标系"),
+        choices=[("wgs84", "WGS-84"), ("gcj02", _("GCJ-02（高德/腾讯）")), ("bd09", _("BD-09（百度）"))],
+    )
+    floor_area_m2 = forms.FloatField(label=_("可用面积（平方米）"), required=False, min_value=0)
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)

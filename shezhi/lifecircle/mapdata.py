@@ -79,7 +79,7 @@ def layers(*, actor: User, run: AnalysisRun, element: ServiceElement) -> dict[st
     }
 
 
-def _run_inputs(run: AnalysisRun) -> tuple[Inputs, Snapped]:
+def run_inputs(run: AnalysisRun) -> tuple[Inputs, Snapped]:
     with _lock:
         if run.pk in _inputs:
             _inputs.move_to_end(run.pk)
@@ -103,7 +103,7 @@ def what_if(
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise ValidationError("经纬度超出范围 / coordinates out of range")
     net, _key, _parsed = walk_network()
-    inputs, origins = _run_inputs(run)
+    inputs, origins = run_inputs(run)
     visible = {r.community_id for r in selectors.community_results(actor=actor, run=run)}
     snapped = net.snap([lon], [lat], max_distance=500, allow_far=True, check_crs=False)
     if bool(snapped.far[0]):

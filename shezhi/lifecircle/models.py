@@ -257,3 +257,62 @@ class Gap(models.Model):
 
     def __str__(self) -> str:
         return f"{self.element_name}: {self.detail}"
+
+
+class CandidateSite(models.Model):
+    """A site a planner proposes for a new facility (闲置地块、低效用地、可改造的公共用房)."""
+
+    area = models.ForeignKey(
+        "places.Division", verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("名称"), max_length=120)
+    lon = models.FloatField(_("经度 (WGS-84)"))
+    lat = models.FloatField(_("纬度 (WGS-84)"))
+    floor_area_m2 = models.FloatField(_("可用面积（平方米）"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("录入人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("录入时间"), default=timezone.now)
+
+    area_scope = AreaScope(division="area__code")
+    objects = ScopedQuerySet["CandidateSite"].as_manager()
+
+    class Meta:
+        verbose_name = _("候选用地")
+        verbose_name_plural = _("候选用地")
+        ordering = ["area__code", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CandidateSource(models.TextChoices):
+    LOTS = "lots", _("规划师录入的候选用地")
+    PUBLIC = "public", _("现有公共服务用房（可复合利用）")
+    NODES = "nodes", _("路网节点（全域搜索）")
+
+
+class SitingStudy(models.Model):
+    """Recommended sites for one element in a run's area: the MCLP result and its effect."""
+
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="sitings")
+    element = models.CharField(_("服务要素"), max_length=40)
+    p = models.PositiveSmallIntegerField(_("新增设施数"))
+    source = models.CharField(_("候选来源"), max_length=16, choices=CandidateSource.choices)
+    result = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    area_scope = AreaScope(division="run__area__code")
+    objects = ScopedQuerySet["SitingStudy"].as_manager()
+
+    class Meta:
+        verbose_name = _("选址推荐")
+        verbose_name_plural = _("选址推荐")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.element} p={self.p} ({self.run_id})"

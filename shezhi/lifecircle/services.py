@@ -7,15 +7,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from shezhi.accounts.models import User
 from shezhi.accounts.roles import DivisionLevel, Role
+from shezhi.common.coords import CRS, to_wgs84
 from shezhi.lifecircle import selectors
 from shezhi.lifecircle.matching import CategoryMatcher
-from shezhi.lifecircle.models import AnalysisRun, RunStatus, ServiceElement, StandardVersion, Walker
+from shezhi.lifecircle.models import (
+    AnalysisRun,
+    CandidateSite,
+    CandidateSource,
+    RunStatus,
+    ServiceElement,
+    SitingStudy,
+    StandardVersion,
+    Walker,
+)
 from shezhi.lifecircle.osm_pois import read_osm_pois
 from shezhi.lifecircle.standard import BASIS, DEFAULT_ELEMENTS
 from shezhi.people.models import FacilityCategory
@@ -227,3 +238,87 @@ def analysis_cancel(*, actor: User, run: AnalysisRun) -> bool:
         status=RunStatus.CANCELLED, finished_at=timezone.now(), stage="cancelled"
     )
     return changed == 1
+
+
+# --------------------------------------------------------------------------- siting
+
+
+def candidate_add(
+    *,
+    actor: User,
+    run: AnalysisRun,
+    name: str,
+    lon: float,
+    lat: float,
+    crs: str = "wgs84",
+    floor_area_m2: float | None = None,
+    note: str = "",
+) -> CandidateSite:
+    """A planner's candidate lot inside the run's area (coordinates converted to WGS-84)."""
+    if not may_analyse(actor):
+        raise PermissionDenied("无权录入候选用地 / not allowed to add candidate sites")
+    wlon, wlat = to_wgs84(lon, lat, CRS(crs))
+    placement = locate_points([wlon], [wlat], within=run.area.prefix)[0]
+    if placement.community_id is None:
+        raise ValidationError({"lon": "该位置不在评估范围内 / this point is outside the evaluated area"})
+    community = Division.objects.get(pk=placement.community_id)
+    if not Division.objects.visible_to(actor).filter(pk=community.pk).exists():
+        raise PermissionDenied("不在您的辖区 / outside your area")
+    site = CandidateSite(
+        area=community,
+        name=name.strip(),
+        lon=wlon,
+        lat=wlat,
+        floor_area_m2=floor_area_m2,
+        note=note,
+        created_by=actor,
+    )
+    site.full_clean()
+    site.save()
+    return site
+
+
+def siting_recommend(*, actor: User, run: AnalysisRun, element_code: str, p: int, source: str) -> SitingStudy:
+    """Run the MCLP for one element of a finished run and store the recommendation."""
+    from shezhi.lifecircle import siting
+    from shezhi.lifecircle.analysis import Rule
+    from shezhi.lifecircle.mapdata import run_inputs
+    from shezhi.lifecircle.network import walk_network
+    from shezhi.people.models import Facility
+
+    if not may_analyse(actor):
+        raise PermissionDenied("无权发起选址推荐 / not allowed to recommend sites")
+    if run.status != RunStatus.DONE:
+        raise ValidationError("评估尚未完成 / the evaluation has not finished")
+    if not 1 <= p <= 20:
+        raise ValidationError({"p": "新增设施数须在 1 到 20 之间 / p must be between 1 and 20"})
+    element = run.standard.elements.filter(code=element_code).first()
+    if element is None:
+        raise ValidationError({"element": "未知的服务要素 / unknown element"})
+    net, _key, _parsed = walk_network()
+    inputs, origins = run_inputs(run)
+    if source == CandidateSource.LOTS:
+        lots = list(CandidateSite.objects.visible_to(actor).filter(area__code__startswith=run.area.prefix))
+        candidates = siting.Candidates(
+            np.array([c.lon for c in lots]), np.array([c.lat for c in lots]), [c.name for c in lots]
+        )
+    elif source == CandidateSource.PUBLIC:
+        hosts = list(
+            Facility.objects.filter(
+                category__in=siting.PUBLIC_HOSTS, community__code__startswith=run.area.prefix
+            ).values_list("name", "lon", "lat")
+        )
+        candidates = siting.Candidates(
+            np.array([h[1] for h in hosts]), np.array([h[2] for h in hosts]), [h[0] for h in hosts]
+        )
+    elif source == CandidateSource.NODES:
+        candidates = siting.network_nodes(net, inputs)
+    else:
+        raise ValidationError({"source": "未知的候选来源 / unknown candidate source"})
+    try:
+        result = siting.recommend(net, inputs, origins, Rule.of(element), candidates, p=p)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+    return SitingStudy.objects.create(
+        run=run, element=element.code, p=p, source=source, result=result, created_by=actor
+    )

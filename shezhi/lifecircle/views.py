@@ -14,8 +14,17 @@ from django.views.decorators.http import require_POST
 from shezhi.accounts.roles import Role
 from shezhi.accounts.scoping import not_area_scoped
 from shezhi.lifecircle import mapdata, report, selectors, services
-from shezhi.lifecircle.forms import ElementRevisionForm, RunStartForm
-from shezhi.lifecircle.models import AnalysisRun, Circle, GapKind, RunStatus, ServiceElement, StandardVersion
+from shezhi.lifecircle.forms import CandidateForm, ElementRevisionForm, RunStartForm, SitingForm
+from shezhi.lifecircle.models import (
+    AnalysisRun,
+    CandidateSite,
+    Circle,
+    GapKind,
+    RunStatus,
+    ServiceElement,
+    SitingStudy,
+    StandardVersion,
+)
 
 
 def _may_revise(user) -> bool:  # type: ignore[no-untyped-def]
@@ -219,3 +228,66 @@ def run_what_if(request: HttpRequest, pk: int) -> JsonResponse:
 
 def problem(code: str, zh: str, en: str) -> dict[str, str]:
     return {"code": code, "message": zh, "message_en": en}
+
+
+# --------------------------------------------------------------------------- siting
+
+
+@login_required
+def run_siting(request: HttpRequest, pk: int) -> HttpResponse:
+    """Recommended sites for one element: the form, candidate lots, and earlier studies."""
+    run = _run_or_404(request, pk)
+    user = request.user
+    elements = run.standard.elements.all()
+    form = SitingForm(request.POST or None, elements=elements, prefix="s")
+    candidate_form = CandidateForm(prefix="c")
+    if request.method == "POST" and "s-element" in request.POST:
+        if form.is_valid():
+            try:
+                study = services.siting_recommend(
+                    actor=user,  # type: ignore[arg-type]
+                    run=run,
+                    element_code=form.cleaned_data["element"],
+                    p=form.cleaned_data["p"],
+                    source=form.cleaned_data["source"],
+                )
+            except (PermissionDenied, ValidationError) as exc:
+                form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
+            else:
+                return redirect("lifecircle:siting", pk=study.pk)
+    elif request.method == "POST":
+        candidate_form = CandidateForm(request.POST, prefix="c")
+        if candidate_form.is_valid():
+            try:
+                services.candidate_add(actor=user, run=run, **candidate_form.cleaned_data)  # type: ignore[arg-type]
+            except (PermissionDenied, ValidationError) as exc:
+                candidate_form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
+            else:
+                messages.success(request, _("已录入候选用地"))
+                return redirect("lifecircle:run_siting", pk=run.pk)
+    return render(
+        request,
+        "lifecircle/run_siting.html",
+        {
+            "run": run,
+            "form": form,
+            "candidate_form": candidate_form,
+            "candidates": CandidateSite.objects.visible_to(user).filter(
+                area__code__startswith=run.area.prefix
+            ),
+            "studies": SitingStudy.objects.visible_to(user).filter(run=run)[:20],
+            "may_start": services.may_analyse(user),  # type: ignore[arg-type]
+        },
+    )
+
+
+@login_required
+def siting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    study = SitingStudy.objects.select_related("run__area", "run__standard").get_visible_or_404(
+        request.user, pk=pk
+    )
+    return render(
+        request,
+        "lifecircle/siting_detail.html",
+        {"study": study, "run": study.run, "result": study.result, "labels": report.map_labels()},
+    )

@@ -126,3 +126,25 @@ def test_what_if_a_facility_next_to_the_uncovered_compound(line):
     assert body["households_gained"] == 100
     assert body["communities"][10] == {"before": 0.75, "after": 1.0}
     assert body["gaps_after"] < body["gaps_before"]
+
+
+def test_siting_picks_the_candidate_next_to_the_uncovered_households(line):
+    from shezhi.lifecircle.siting import Candidates, network_nodes, recommend
+
+    inputs = _inputs(KINDERGARTEN, [3])  # compound 1 covered; 2 (100 hh) and 3 (50 hh) are not
+    origins = snap_origins(line, inputs)
+    candidates = Candidates(
+        np.array([104.0 + 18 * STEP, 104.0 + 29 * STEP, 104.0 + 2 * STEP]),
+        np.full(3, LAT),
+        ["甲", "乙", "丙"],
+    )
+    one = recommend(line, inputs, origins, KINDERGARTEN, candidates, p=1)
+    assert [s["label"] for s in one["sites"]] == ["甲"]
+    assert one["households_newly_covered"] == 100
+    assert one["method"] == "milp"
+    assert one["gap"] == 0
+    two = recommend(line, inputs, origins, KINDERGARTEN, candidates, p=2)
+    assert sorted(s["label"] for s in two["sites"]) == ["乙", "甲"]
+    assert two["coverage_after"] == pytest.approx(1.0)
+    nodes = recommend(line, inputs, origins, KINDERGARTEN, network_nodes(line, inputs), p=2)
+    assert nodes["coverage_after"] == pytest.approx(1.0)

@@ -155,3 +155,56 @@ def test_what_if_through_the_page(world, demo_run):
     )
     assert far.status_code == 400
     assert "500" in far.json()["message"]
+
+
+def test_recommended_sites_from_network_nodes_and_lots(world, demo_run, planner):
+    from shezhi.lifecircle.models import SitingStudy
+    from shezhi.lifecircle.services import candidate_add, siting_recommend
+
+    study = siting_recommend(actor=planner, run=demo_run, element_code="kindergarten", p=2, source="nodes")
+    result = study.result
+    assert len(result["sites"]) == 2
+    assert result["coverage_after"] > result["coverage_before"]
+    assert result["households_newly_covered"] == pytest.approx(sum(s["households"] for s in result["sites"]))
+    compound = (
+        CompoundResult.objects.filter(run=demo_run).exclude(values__kindergarten__ok=True).first().compound
+    )
+    lot = candidate_add(actor=planner, run=demo_run, name="闲置厂房", lon=compound.lon, lat=compound.lat)
+    assert lot.area.level == "community"
+    from_lots = siting_recommend(actor=planner, run=demo_run, element_code="kindergarten", p=1, source="lots")
+    assert [s["label"] for s in from_lots.result["sites"]] == ["闲置厂房"]
+    client = Client()
+    client.force_login(planner)
+    page = client.get(f"/lifecircle/sitings/{from_lots.pk}/").content.decode()
+    assert "闲置厂房" in page
+    with pytest.raises(PermissionDenied):
+        siting_recommend(actor=world.alice, run=demo_run, element_code="kindergarten", p=1, source="nodes")
+    assert SitingStudy.objects.count() == 2
+
+
+def test_a_candidate_outside_the_area_is_refused_with_a_reason(world, demo_run, planner):
+    from django.core.exceptions import ValidationError
+
+    from shezhi.lifecircle.models import CandidateSite
+    from shezhi.lifecircle.services import candidate_add
+
+    with pytest.raises(ValidationError) as excinfo:
+        candidate_add(actor=planner, run=demo_run, name="远处", lon=103.0, lat=30.0)
+    assert "outside the evaluated area" in str(excinfo.value)
+    assert not CandidateSite.objects.exists()
+
+
+def test_the_siting_form_in_the_page(world, demo_run, planner):
+    client = Client()
+    client.force_login(planner)
+    response = client.post(
+        f"/lifecircle/runs/{demo_run.pk}/siting/",
+        {"s-element": "primary_school", "s-p": 2, "s-source": "public"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert "/lifecircle/sitings/" in response["Location"]
+    bad = client.post(
+        f"/lifecircle/runs/{demo_run.pk}/siting/", {"s-element": "primary_school", "s-p": 99, "s-source": "x"}
+    )
+    assert bad.status_code == 200
+    assert "error" in bad.content.decode()

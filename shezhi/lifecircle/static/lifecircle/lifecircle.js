@@ -130,7 +130,44 @@
     load(true);
   }
 
+  function drawSiting(el) {
+    var sites = JSON.parse(document.getElementById("siting-sites").textContent);
+    var map = L.map(el, { preferCanvas: true, zoomSnap: 0.25 });
+    map.attributionControl.setPrefix(false);
+    map.attributionControl.addAttribution(el.dataset.attribution);
+    map.setView([30.69, 104.085], 13);
+    window.shezhiSiting = { map: map, sites: sites.length };
+    getJSON(el.dataset.basemap).then(function (fc) {
+      L.geoJSON(fc, { style: function () { return { color: "#c4c4c4", weight: 1 }; }, interactive: false }).addTo(map).bringToBack();
+    });
+    var gained = {};
+    sites.forEach(function (s) { s.compounds.forEach(function (id) { gained[id] = true; }); });
+    getJSON(el.dataset.layers).then(function (fc) {
+      var layer = L.geoJSON(fc, {
+        pointToLayer: function (f, latlng) {
+          var p = f.properties;
+          if (p.layer === "facility") {
+            return L.circleMarker(latlng, { radius: 4, color: "#1f5fa8", fillColor: "#1f5fa8", fillOpacity: 0.9, weight: 1 });
+          }
+          var fill = gained[p.id] ? "#8e44ad" : colour(p);
+          return L.circleMarker(latlng, { radius: 4 + Math.min(10, Math.sqrt(p.households) / 6), color: "#333", weight: 0.5, fillColor: fill, fillOpacity: 0.85 });
+        },
+        onEachFeature: function (f, l) { l.bindTooltip(f.properties.name); },
+      }).addTo(map);
+      var marks = sites.map(function (s, i) {
+        return L.marker([s.lat, s.lon], { title: (i + 1) + ". " + s.label }).bindTooltip((i + 1) + ". " + s.label, { permanent: true });
+      });
+      var group = L.featureGroup(marks).addTo(map);
+      var bounds = layer.getBounds();
+      if (marks.length) { bounds.extend(group.getBounds()); }
+      if (bounds.isValid()) { map.fitBounds(bounds, { padding: [20, 20], animate: false }); }
+      el.dataset.ready = "1";
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var siting = document.getElementById("siting-map");
+    if (siting) { drawSiting(siting); }
     var box = document.getElementById("run-progress");
     if (box && box.dataset.finished !== "1") { watchProgress(box); }
     else if (box) { box.querySelector("[data-testid=run-stage]").textContent = ""; }
