@@ -72,6 +72,7 @@ def layers(*, actor: User, run: AnalysisRun, element: ServiceElement) -> dict[st
                     "properties": {"layer": "facility", "id": pk, "name": name, "synthetic": synthetic},
                 }
             )
+    features = community_boundaries(actor=actor, run=run) + features
     return {
         "type": "FeatureCollection",
         "element": {"code": element.code, "name": element.name, "radius_m": round(radius)},
@@ -116,3 +117,54 @@ def what_if(
         raise ValidationError(f"无法计算 / cannot compute: {exc}") from exc
     body["communities"] = {str(k): v for k, v in body["communities"].items()}
     return body
+
+
+def isochrone_geojson(*, run: AnalysisRun, lon: float, lat: float) -> dict[str, Any]:
+    """5/10/15-minute walking isochrones around a point, at the run's walking speed."""
+    from shapely.geometry import mapping
+
+    from shezhi.engine.isochrone import isochrones
+
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ValidationError("经纬度超出范围 / coordinates out of range")
+    net, _key, _parsed = walk_network()
+    point = net.snap([lon], [lat], max_distance=500, allow_far=True, check_crs=False)
+    if bool(point.far[0]):
+        raise ValidationError(
+            "该位置离步行路网超过 500 米 / this point is over 500 m from the walking network"
+        )
+    polygons = isochrones(net, point, minutes=(5.0, 10.0, 15.0), speed_mps=run.speed_mps)
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"minutes": minutes},
+                "geometry": mapping(shapely_round(poly)),
+            }
+            for minutes, poly in zip((15, 10, 5), reversed(polygons), strict=True)
+        ],
+    }
+
+
+def shapely_round(geom: Any, digits: int = 6) -> Any:
+    import shapely
+
+    return shapely.set_precision(geom, 10**-digits)
+
+
+def community_boundaries(*, actor: User, run: AnalysisRun) -> list[dict[str, Any]]:
+    """Boundaries of the communities of the run the actor may see (generated ones are marked)."""
+    return [
+        {
+            "type": "Feature",
+            "geometry": r.community.boundary,
+            "properties": {
+                "layer": "community",
+                "name": r.community.name,
+                "generated": r.community.boundary_source == "generated",
+            },
+        }
+        for r in selectors.community_results(actor=actor, run=run)
+        if r.community.boundary
+    ]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("runs/<int:pk>/map/", views.run_map, name="run_map"),
     path("runs/<int:pk>/map.geojson", views.run_map_data, name="run_map_data"),
     path("runs/<int:pk>/what-if.json", views.run_what_if, name="run_what_if"),
+    path("runs/<int:pk>/isochrone.geojson", views.run_isochrone, name="run_isochrone"),
     path("runs/<int:pk>/siting/", views.run_siting, name="run_siting"),
     path("sitings/<int:pk>/", views.siting_detail, name="siting"),
     path("standard/", views.standard, name="standard"),

@@ -208,6 +208,19 @@ def run_map_data(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 @login_required
+def run_isochrone(request: HttpRequest, pk: int) -> JsonResponse:
+    """5/10/15-minute isochrones around a point (a facility on the map), at the run's speed."""
+    run = _run_or_404(request, pk)
+    try:
+        lon, lat = float(request.GET["lon"]), float(request.GET["lat"])
+        return JsonResponse(mapdata.isochrone_geojson(run=run, lon=lon, lat=lat))
+    except (KeyError, ValueError):
+        return JsonResponse(problem("invalid", "参数有误：需要经纬度", "lon and lat required"), status=400)
+    except ValidationError as exc:
+        return JsonResponse(problem("invalid", exc.messages[0], exc.messages[-1]), status=400)
+
+
+@login_required
 @require_POST
 def run_what_if(request: HttpRequest, pk: int) -> JsonResponse:
     """Coverage before/after a hypothetical facility at a clicked point (no full run)."""

@@ -60,8 +60,7 @@ def test_a_planner_runs_an_evaluation_and_tries_a_facility(page: Any, login: Any
     with page.expect_navigation():
         page.click("[data-testid=start-run] button[type=submit]")
     assert "/lifecircle/runs/" in page.url
-    bar = page.locator("[data-testid=run-progress-bar]")
-    assert bar.count() == 1
+    page.wait_for_selector("[data-testid=run-progress-bar]", state="attached")
     # The page polls the run; when the worker finishes it reloads with the results.
     page.wait_for_function(
         "() => document.querySelector('[data-testid=run-progress-bar]').value === 100"
@@ -83,7 +82,9 @@ def test_a_planner_runs_an_evaluation_and_tries_a_facility(page: Any, login: Any
     screenshot(page, "lifecircle-gaps")
 
     uncovered = (
-        CompoundResult.objects.filter(run=run).exclude(values__kindergarten__ok=True).select_related("compound")
+        CompoundResult.objects.filter(run=run)
+        .exclude(values__kindergarten__ok=True)
+        .select_related("compound")
     ).first()
     assert uncovered is not None
     page.goto(f"/lifecircle/runs/{run.pk}/map/?element=kindergarten")
@@ -106,3 +107,15 @@ def test_a_planner_runs_an_evaluation_and_tries_a_facility(page: Any, login: Any
     assert uncovered.compound_id in result["compounds_gained"]
     assert before not in after.split("（")[0]  # the coverage figure changed
     screenshot(page, "lifecircle-whatif")
+
+    # A facility's 5/10/15-minute isochrones.
+    page.uncheck("#lc-whatif")
+    # Compounds may sit on top of a facility's marker, so the marker is clicked through Leaflet.
+    clicked = page.evaluate(
+        "() => { let hit = false; window.shezhiLifecircle.map.eachLayer((l) => {"
+        " if (!hit && l.feature && l.feature.properties.layer === 'facility') {"
+        " hit = true; l.fire('click', {latlng: l.getLatLng()}); } }); return hit; }"
+    )
+    assert clicked
+    page.wait_for_function("() => window.shezhiLifecircle.state.isochrones === 3", timeout=10_000)
+    screenshot(page, "lifecircle-isochrones")

@@ -208,3 +208,20 @@ def test_the_siting_form_in_the_page(world, demo_run, planner):
     )
     assert bad.status_code == 200
     assert "error" in bad.content.decode()
+
+
+def test_isochrones_around_a_facility(world, demo_run):
+    client = Client()
+    client.force_login(world.dora)
+    facility = Facility.objects.filter(category="primary_school").first()
+    body = client.get(
+        f"/lifecircle/runs/{demo_run.pk}/isochrone.geojson", {"lon": facility.lon, "lat": facility.lat}
+    ).json()
+    assert [f["properties"]["minutes"] for f in body["features"]] == [15, 10, 5]
+    from shapely.geometry import shape
+
+    fifteen, ten, five = (shape(f["geometry"]) for f in body["features"])
+    assert five.area < ten.area < fifteen.area
+    assert five.difference(fifteen).area < 0.01 * five.area  # nested, up to the 1e-6° rounding
+    missing = client.get(f"/lifecircle/runs/{demo_run.pk}/isochrone.geojson")
+    assert missing.status_code == 400

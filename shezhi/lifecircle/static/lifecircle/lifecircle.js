@@ -55,6 +55,7 @@
     var state = { compounds: 0, facilities: 0, coverage: null, whatIf: null, ready: false };
     window.shezhiLifecircle = { map: map, state: state };
     var layer = null;
+    var iso = null;
     var hypo = L.layerGroup().addTo(map);
 
     getJSON(el.dataset.basemap).then(function (fc) {
@@ -67,17 +68,25 @@
     function load(first) {
       el.dataset.ready = "0";
       hypo.clearLayers();
+      if (iso) { iso.clearLayers(); }
       document.getElementById("lc-whatif-result").hidden = true;
       return getJSON(el.dataset.layers + "?element=" + encodeURIComponent(select.value)).then(function (fc) {
         if (layer) { map.removeLayer(layer); }
         var total = 0, covered = 0;
         state.compounds = 0; state.facilities = 0;
         layer = L.geoJSON(fc, {
+          style: function (f) {
+            // Community boundaries (dashed where generated for the demo, 生成（示意）); points keep their own style.
+            if (f.properties.layer !== "community") { return {}; }
+            return { color: "#666", weight: 1, fill: false, dashArray: f.properties.generated ? "4 4" : null };
+          },
           pointToLayer: function (f, latlng) {
             var p = f.properties;
             if (p.layer === "facility") {
               state.facilities++;
-              return L.circleMarker(latlng, { radius: 4, color: "#1f5fa8", fillColor: "#1f5fa8", fillOpacity: 0.9, weight: 1 });
+              var m = L.circleMarker(latlng, { radius: 5, color: "#1f5fa8", fillColor: "#1f5fa8", fillOpacity: 0.9, weight: 1 });
+              m.on("click", function (ev) { L.DomEvent.stopPropagation(ev); showIsochrone(latlng); });
+              return m;
             }
             state.compounds++;
             total += p.households; if (p.ok) { covered += p.households; }
@@ -98,6 +107,22 @@
         state.ready = true;
         el.dataset.ready = "1";
       }).catch(function (e) { el.dataset.error = (e && e.message) || String(e); });
+    }
+
+    iso = L.layerGroup().addTo(map);
+    var ISO_COLOURS = { 5: "#1f5fa8", 10: "#5b8fd0", 15: "#a9c4e8" };
+    function showIsochrone(latlng) {
+      var url = el.dataset.isochrone + "?lon=" + latlng.lng.toFixed(6) + "&lat=" + latlng.lat.toFixed(6);
+      getJSON(url).then(function (fc) {
+        iso.clearLayers();
+        var drawn = L.geoJSON(fc, {
+          style: function (f) { var c = ISO_COLOURS[f.properties.minutes]; return { color: c, weight: 1, fillColor: c, fillOpacity: 0.25 }; },
+          interactive: false,
+        }).addTo(iso);
+        if (drawn.getBounds().isValid()) { map.fitBounds(drawn.getBounds(), { padding: [20, 20], animate: false }); }
+        state.isochrones = fc.features.length;
+        layer.bringToFront();
+      }).catch(function (e) { var err = document.getElementById("lc-error"); err.textContent = e.message || String(e); err.hidden = false; });
     }
 
     map.on("click", function (ev) {
