@@ -68,3 +68,15 @@ class CandidateForm(forms.Form):
     )
     floor_area_m2 = forms.FloatField(label=_("可用面积（平方米）"), required=False, min_value=0)
     note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+
+class FacilityImportForm(forms.Form):
+    file = forms.FileField(label=_("文件（.xlsx / .csv / .geojson）"))
+    crs = forms.ChoiceField(
+        label=_("坐标系"),
+        choices=[
+            ("wgs84", "WGS-84（GPS、OpenStreetMap）"),
+            ("gcj02", _("GCJ-02（高德、腾讯）")),
+            ("bd09", _("BD-09（百度）")),
+        ],
+    )

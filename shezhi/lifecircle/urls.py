@@ -15,6 +15,7 @@ urlpatterns = [
     path("runs/<int:pk>/isochrone.geojson", views.run_isochrone, name="run_isochrone"),
     path("runs/<int:pk>/siting/", views.run_siting, name="run_siting"),
     path("sitings/<int:pk>/", views.siting_detail, name="siting"),
+    path("facilities/import/", views.facility_import, name="facility_import"),
     path("standard/", views.standard, name="standard"),
     path("standard/v<int:number>/", views.standard, name="standard_version"),
     path("standard/elements/<slug:code>/revise/", views.element_revise, name="element_revise"),

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,8 +17,16 @@ from django.views.decorators.http import require_POST
 
 from shezhi.accounts.roles import Role
 from shezhi.accounts.scoping import not_area_scoped
+from shezhi.common.errors import ImportRejected
+from shezhi.lifecircle import facility_import as facility_imports
 from shezhi.lifecircle import mapdata, report, selectors, services
-from shezhi.lifecircle.forms import CandidateForm, ElementRevisionForm, RunStartForm, SitingForm
+from shezhi.lifecircle.forms import (
+    CandidateForm,
+    ElementRevisionForm,
+    FacilityImportForm,
+    RunStartForm,
+    SitingForm,
+)
 from shezhi.lifecircle.models import (
     AnalysisRun,
     CandidateSite,
@@ -304,3 +316,83 @@ def siting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "lifecircle/siting_detail.html",
         {"study": study, "run": study.run, "result": study.result, "labels": report.map_labels()},
     )
+
+
+# --------------------------------------------------------------------------- facility import
+
+_IMPORT_SESSION = "lifecircle_facility_import"
+
+
+def _import_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "imports" / "facilities"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@login_required
+def facility_import(request: HttpRequest) -> HttpResponse:
+    """Upload → preview every accepted and rejected row (dry run) → confirm (atomic)."""
+    user = request.user
+    if not services.may_analyse(user):  # type: ignore[arg-type]
+        raise PermissionDenied
+    standard_version = selectors.standard_current()
+    if standard_version is None:
+        raise Http404
+    elements = list(standard_version.elements.all())
+    form = FacilityImportForm(request.POST or None, request.FILES or None)
+    pending = request.session.get(_IMPORT_SESSION)
+    context: dict[str, object] = {"form": form}
+    if request.method == "POST" and request.POST.get("action") == "confirm" and pending:
+        path = Path(pending["path"])
+        try:
+            result = facility_imports.plan(
+                actor=user,
+                path=path,
+                filename=pending["filename"],
+                crs=pending["crs"],
+                elements=elements,  # type: ignore[arg-type]
+            )
+            facility_imports.apply(result)
+        except ImportRejected as exc:
+            context["file_errors"] = exc.errors
+        else:
+            path.unlink(missing_ok=True)
+            del request.session[_IMPORT_SESSION]
+            messages.success(
+                request,
+                _("已导入：新增 %(c)s 个、更新 %(u)s 个设施；拒绝 %(r)s 行")
+                % {"c": result.created, "u": result.updated, "r": len(result.rejected)},
+            )
+            return redirect("lifecircle:facility_import")
+    elif request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        suffix = Path(upload.name).suffix.lower()
+        path = _import_dir() / f"{uuid.uuid4().hex}{suffix}"
+        with path.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        try:
+            result = facility_imports.plan(
+                actor=user,
+                path=path,
+                filename=upload.name,
+                crs=form.cleaned_data["crs"],
+                elements=elements,  # type: ignore[arg-type]
+            )
+        except ImportRejected as exc:
+            path.unlink(missing_ok=True)
+            context["file_errors"] = exc.errors
+        else:
+            request.session[_IMPORT_SESSION] = {
+                "path": str(path),
+                "filename": upload.name,
+                "crs": form.cleaned_data["crs"],
+            }
+            names = {e.code: e.name for e in elements}
+            context.update(
+                preview=result,
+                by_element=sorted(((names[c], n) for c, n in result.by_element.items()), key=lambda x: -x[1]),
+                rejected=result.rejected[:500],
+                filename=upload.name,
+            )
+    return render(request, "lifecircle/facility_import.html", context)
