@@ -17,7 +17,7 @@ from shezhi.places.models import Compound, Source
 @pytest.fixture
 def demo_run(db) -> AnalysisRun:
     """The evaluation that load_lifecircle computed for the demo district."""
-    return AnalysisRun.objects.filter(status=RunStatus.DONE, area__code="510108000000").latest("pk")
+    return AnalysisRun.objects.filter(status=RunStatus.DONE, area__code="510108000000", walker="adult").latest("pk")
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from shezhi.lifecircle.models import AnalysisRun, RunStatus
+from shezhi.lifecircle.models import AnalysisRun, RunStatus, Walker
 from shezhi.lifecircle.services import facilities_import_osm, standard_seed_default
 from shezhi.lifecircle.tasks import execute
 from shezhi.places.demo import DEMO_DISTRICT
@@ -37,15 +37,18 @@ class Command(BaseCommand):
         if options["no_run"]:
             return
         current = version.__class__.objects.order_by("-number").first()
-        done = AnalysisRun.objects.filter(area=district, standard=current, status=RunStatus.DONE).exists()
-        if done and not (report.created or report.updated):
-            self.stdout.write("演示评估已是最新 / the demo evaluation is up to date")
-            return
-        run = AnalysisRun.objects.create(area=district, standard=current, created_by=None)  # 系统
-        outcome = execute(run.pk)
-        run.refresh_from_db()
-        self.stdout.write(
-            f"演示评估 #{run.pk}（{district.name}）：{run.get_status_display()}，"
-            f"短板 {run.gaps.count()} 条 / "
-            f"demo evaluation #{run.pk}: {outcome}"
-        )
+        # The adult evaluation and the elderly view (一老一小: slower walk, smaller circles).
+        for walker in (Walker.ADULT, Walker.ELDERLY):
+            done = AnalysisRun.objects.filter(
+                area=district, standard=current, walker=walker, status=RunStatus.DONE
+            ).exists()
+            if done and not (report.created or report.updated):
+                self.stdout.write(f"演示评估（{walker.label}）已是最新 / the demo evaluation is up to date")
+                continue
+            run = AnalysisRun.objects.create(area=district, standard=current, walker=walker, created_by=None)
+            outcome = execute(run.pk)
+            run.refresh_from_db()
+            self.stdout.write(
+                f"演示评估 #{run.pk}（{district.name}，{walker.label}）：{run.get_status_display()}，"
+                f"短板 {run.gaps.count()} 条 / demo evaluation #{run.pk} ({walker.value}): {outcome}"
+            )
