@@ -176,7 +176,7 @@ def job_nearest(tool: str, net_path: str, cats_path: str, k: int, cutoff: float,
     load_s = time.perf_counter() - t0
     n = net.n_nodes
     dist = np.full((len(cats), n, k), np.inf)
-    fac = np.full((len(cats), n, k), -1, dtype=np.int64)
+    fac = np.full((len(cats), n, k), -1, dtype=np.int32)
     t0 = time.perf_counter()
     if tool.startswith("ours"):
         from shezhi.engine.metrics import Accessibility
@@ -303,12 +303,13 @@ def _supply_inputs(
 
 
 def job_2sfca(
-    tool: str, net_path: str, cats_path: str, cutoff: float, origins: str, out: str
+    tool: str, net_path: str, cats_path: str, cutoff: float, origins: str, ncat: int, out: str
 ) -> dict[str, Any]:
     _import_for(tool)
     t0 = time.perf_counter()
     net, cats = _load(net_path, cats_path)
     o, fac, pop, cap = _supply_inputs(net, cats, origins)
+    fac = dict(list(fac.items())[:ncat])
     inputs_s = time.perf_counter() - t0  # loading and snapping: the same for every tool
     prep_s = 0.0
     from shezhi.engine.supply import step_weights, two_step_fca
@@ -346,9 +347,10 @@ def job_2sfca(
             parts = []
             for lo in range(0, on.size, 64):
                 sl = np.r_[lo : min(lo + 64, on.size)]
-                du = dijkstra(g, indices=f.u[on[sl]], limit=cutoff) + (f.to_u + f.access)[on[sl], None]
-                dv = dijkstra(g, indices=f.v[on[sl]], limit=cutoff) + (f.to_v + f.access)[on[sl], None]
-                dn = np.minimum(du, dv)
+                dn = dijkstra(g, indices=f.u[on[sl]], limit=cutoff) + (f.to_u + f.access)[on[sl], None]
+                if (f.to_u[on[sl]] > 0).any():  # off-node facilities also leave through v
+                    dv = dijkstra(g, indices=f.v[on[sl]], limit=cutoff) + (f.to_v + f.access)[on[sl], None]
+                    dn = np.minimum(dn, dv)
                 # to origins on edges: through either end of the origin's edge
                 oo = np.flatnonzero(o.edge >= 0)
                 do = np.minimum(
@@ -500,8 +502,8 @@ def run_child(argv: list[str]) -> None:
         tool, net_path, cats_path, k, cutoff, out = argv[1:]
         res = job_nearest(tool, net_path, cats_path, int(k), float(cutoff), out)
     elif kind == "2sfca":
-        tool, net_path, cats_path, cutoff, origins, out = argv[1:]
-        res = job_2sfca(tool, net_path, cats_path, float(cutoff), origins, out)
+        tool, net_path, cats_path, cutoff, origins, ncat, out = argv[1:]
+        res = job_2sfca(tool, net_path, cats_path, float(cutoff), origins, int(ncat), out)
     else:
         tool, net_path, problem, out = argv[1:]
         res = job_siting(tool, net_path, problem, out)
@@ -580,14 +582,19 @@ def main() -> None:
     ap.add_argument("--no-megacity", action="store_true")
     ap.add_argument("--cutoff", type=float, default=2000.0)
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds a peer may take per job")
+    ap.add_argument("--skip", default="", help="comma-separated tools to leave out (e.g. pandana,igraph)")
     ap.add_argument(
-        "--megacity-timeout", type=float, default=600.0, help="seconds pandana may take on the megacity"
+        "--sfca-categories", type=int, default=3, help="categories for the 2SFCA comparison on mosaics"
+    )
+    ap.add_argument(
+        "--megacity-timeout", type=float, default=400.0, help="seconds pandana may take on the megacity"
     )
     ap.add_argument("--only", default="", help="comma-separated tasks: nearest1,nearest3,2sfca,mclp,pmedian")
     args = ap.parse_args()
     if args.child:
         run_child(args.child)
         return
+    skip = set(filter(None, args.skip.split(",")))
     tasks = set(args.only.split(",")) if args.only else {"nearest1", "nearest3", "2sfca", "mclp", "pmedian"}
     out("社智 life-circle engine benchmark — one run, this machine")
     out(
@@ -620,7 +627,7 @@ def main() -> None:
             )
             tools = ["ours", "ours-2threads"] + (peers1 if k == 1 else (["pandana"] if pandana_ok else []))
             rows, files = [], {}
-            for tool in tools:
+            for tool in [t for t in tools if t not in skip]:
                 f = str(WORK / f"{key}_{task}_{tool}.npz")
                 r = spawn(
                     ["nearest", tool, spec["net"], spec["cats"], str(k), str(args.cutoff), f], args.timeout
@@ -657,24 +664,40 @@ def main() -> None:
                 " (population and capacities synthetic, seeded)"
             )
             rows = []
-            for tool in ["ours"] + ([] if big else ["scipy+access"]):
-                f = str(WORK / f"{key}_2sfca_{tool}.npz")
-                r = spawn(["2sfca", tool, spec["net"], spec["cats"], "1000", origins, f], args.timeout)
-                r["tool"] = tool
+            ncat = 99 if key == "real" else args.sfca_categories
+            jobs = [("ours", ncat)] + ([] if big else [("scipy+access", ncat)])
+            if ncat < len(CATEGORIES):
+                jobs.append(("ours", 99))
+            if big:
+                jobs = [("ours", 99)]
+            for tool, nc in jobs:
+                if tool in skip:
+                    continue
+                f = str(WORK / f"{key}_2sfca_{tool}_{nc}.npz")
+                r = spawn(
+                    ["2sfca", tool, spec["net"], spec["cats"], "1000", origins, str(nc), f], args.timeout
+                )
+                r["tool"] = tool if nc >= len(CATEGORIES) or key == "real" else f"{tool} ({nc} categories)"
+                if tool == "ours" and nc == 99 and ncat < len(CATEGORIES):
+                    r["tool"] = "ours (all categories)"
                 r["file"] = f
                 rows.append(r)
-            if len(rows) == 2 and all("error" not in r for r in rows):
+            if (
+                len(rows) >= 2
+                and rows[1]["tool"].startswith("scipy+access")
+                and not {"error"} & (rows[0].keys() | rows[1].keys())
+            ):
                 a, b = np.load(rows[0]["file"]), np.load(rows[1]["file"])
                 rel = max(
                     float(np.max(np.abs(a[c] - b[c]) / np.maximum(np.abs(b[c]), 1e-300))) for c in a.files
                 )
                 rows[1]["agree"] = f"max relative Δ {rel:.1e} over {len(a.files)} measures"
-            if "error" not in rows[0]:
-                r0 = rows[0]
-                r0["agree"] = (
-                    f"{r0['origins']:,} origins, {r0['facilities']:,} facilities, {r0['pairs']:,} pairs "
-                    f"(largest category {r0['pairs_mib']:.0f} MiB); loading+snapping {r0['inputs_s']:.2f} s, same for all"
-                )
+            for r0 in rows:
+                if r0["tool"].startswith("ours") and "error" not in r0:
+                    r0["agree"] = (
+                        f"{r0['origins']:,} origins, {r0['facilities']:,} facilities, {r0['pairs']:,} pairs "
+                        f"(largest category {r0['pairs_mib']:.0f} MiB); loading+snapping {r0['inputs_s']:.2f} s, same for all"
+                    )
             table(rows, rows[0])
             results[f"{key}:2sfca"] = rows
         if key == "real":
@@ -692,7 +715,7 @@ def main() -> None:
                     out("-- p-median: 1,000 demand nodes × 100 candidate nodes, p = 10 (weights synthetic)")
                     tools = ["ours", "ours-exact", "spopt"]
                 rows = []
-                for tool in tools:
+                for tool in [t for t in tools if t not in skip]:
                     f = str(WORK / f"real_{problem}_{tool}.json")
                     r = spawn(["siting", tool, spec["net"], problem, f], args.timeout)
                     r["tool"] = tool

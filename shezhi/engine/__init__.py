@@ -3,4 +3,23 @@
 A pure library: NumPy/SciPy arrays in and out, hot loops in numba, no Django and no other
 shezhi app imported (an import-linter contract checks it). Coordinates are WGS-84; other
 declared systems go through :mod:`shezhi.engine.crs`.
+
+The modules, by job: :mod:`~shezhi.engine.network` and :mod:`~shezhi.engine.osm` (graph
+preparation), :mod:`~shezhi.engine.snap` (points onto edges), :mod:`~shezhi.engine.kernels`
+(numerical searches), :mod:`~shezhi.engine.metrics` (nearest k, counts, coverage),
+:mod:`~shezhi.engine.supply` (2SFCA), :mod:`~shezhi.engine.siting` (MCLP, p-median),
+:mod:`~shezhi.engine.isochrone` (polygons for the map).
+
+A planner's session, pandana-style (``WalkNetwork.from_pbf(path)`` reads a city instead):
+
+>>> from shezhi.engine.network import WalkNetwork
+>>> from shezhi.engine.metrics import coverage, minutes_to_metres
+>>> net = WalkNetwork.from_edges([104.0, 104.001, 104.002, 104.003], [30.0] * 4, [0, 1, 2], [1, 2, 3])
+>>> homes = net.snap([104.0, 104.0015, 104.003], [30.0001, 30.0, 30.0])  # the first 11 m off the street
+>>> clinics = net.snap([104.0029], [30.0])
+>>> near = net.accessibility(homes).nearest(clinics, k=1, cutoff_m=1500)
+>>> near.distance.round().ravel().tolist()
+[291.0, 135.0, 10.0]
+>>> coverage(near.distance[:, 0], minutes_to_metres([1, 5]), weights=[120, 80, 40]).total.tolist()
+[0.16666666666666666, 1.0]
 """

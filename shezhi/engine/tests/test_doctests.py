@@ -8,7 +8,7 @@ import pytest
 
 import shezhi.engine
 
-MODULES = sorted(
+MODULES = ["shezhi.engine"] + sorted(
     m.name
     for m in pkgutil.iter_modules(shezhi.engine.__path__, "shezhi.engine.")
     if not m.name.endswith(".tests")
