@@ -23,7 +23,7 @@ from shezhi.people.models import (
     TagSet,
 )
 from shezhi.people.permissions import PeoplePermission, has_perm
-from shezhi.people.services import ID_KIND, PHONE_KIND
+from shezhi.people.validation import ID_KIND, PHONE_KIND
 
 if TYPE_CHECKING:
     from shezhi.accounts.models import User

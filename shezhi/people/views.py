@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from shezhi.accounts.roles import DivisionLevel
 from shezhi.common.errors import ImportRejected
-from shezhi.people import exporters, importers, selectors, services
+from shezhi.people import exporters, importers, readers, selectors, services
 from shezhi.people.forms import (
     AccessLogFilterForm,
     ExportForm,
@@ -330,7 +330,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "people/import_upload.html",
-        {"form": form, "rejected": rejected, "headers": importers.HEADERS},
+        {"form": form, "rejected": rejected, "headers": readers.HEADERS},
     )
 
 
@@ -360,7 +360,7 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(importers.template_csv(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(readers.template_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="residents-template.csv"'
     return response
 
