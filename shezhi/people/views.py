@@ -84,7 +84,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except services.InvalidPeopleData as exc:
                 add_problems(form, exc)
-    history = selectors.resident_history(actor=user, resident=resident)[:20]  # type: ignore[arg-type]
+    history = selectors.history_changes(actor=user, obj=resident)  # type: ignore[arg-type]
     return render(
         request,
         "people/resident_detail.html",
@@ -177,7 +177,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     household = selectors.household_get(actor=user, pk=pk)  # type: ignore[arg-type]
     members = selectors.resident_list(actor=user, filters={"household": household.pk})  # type: ignore[arg-type]
-    history = household.history.select_related("history_user").order_by("-history_date")[:20]  # type: ignore[attr-defined]
+    history = selectors.history_changes(actor=user, obj=household)  # type: ignore[arg-type]
     return render(
         request,
         "people/household_detail.html",
