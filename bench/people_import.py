@@ -100,8 +100,8 @@ def worker_generate(rows: int, out_dir: Path) -> None:
         synthetic_name,
         synthetic_phone,
     )
-    from shezhi.people.importers import HEADERS
     from shezhi.people.models import Relation
+    from shezhi.people.readers import HEADERS
     from shezhi.places.models import Compound
 
     names: dict[str, int] = {}
@@ -156,9 +156,9 @@ def _peer_resource():  # type: ignore[no-untyped-def]
     """A plain django-import-export resource doing the same validation and household lookup."""
     from import_export import fields, resources
 
-    from shezhi.people.importers import COLUMNS
     from shezhi.people.models import Household, ResidenceStatus, Resident
-    from shezhi.people.services import _choice, resident_clean
+    from shezhi.people.readers import COLUMNS
+    from shezhi.people.validation import parse_choice, resident_clean
     from shezhi.places.models import Compound
 
     header = {c.key: c.header for c in COLUMNS}
@@ -195,7 +195,7 @@ def _peer_resource():  # type: ignore[no-untyped-def]
             )
             if problems or clean is None:
                 raise ValueError("; ".join(str(p) for p in problems))
-            status, _ = _choice(row.get(header["status"]) or "户籍", ResidenceStatus, "status", "", "")
+            status, _ = parse_choice(row.get(header["status"]) or "户籍", ResidenceStatus, "status", "", "")
             compound = compounds[row[header["compound"]]]
             household, _ = Household.objects.get_or_create(
                 compound=compound,

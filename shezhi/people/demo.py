@@ -33,7 +33,7 @@ from shezhi.people.models import (
     ResidentTag,
     TagSet,
 )
-from shezhi.people.services import ID_KIND, PHONE_KIND
+from shezhi.people.validation import ID_KIND, PHONE_KIND
 from shezhi.places.models import Compound, Grid, GridKind
 
 SEED = 20261201

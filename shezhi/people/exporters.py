@@ -9,9 +9,10 @@ from django.db.models import QuerySet
 from openpyxl import Workbook
 
 from shezhi.common.pii import mask_id_number, mask_name, mask_phone
-from shezhi.people.importers import HEADERS, actor_area_code
+from shezhi.people.importers import actor_area_code
 from shezhi.people.models import Resident, ResidentTag, TagSet
 from shezhi.people.permissions import PeoplePermission, has_perm
+from shezhi.people.readers import HEADERS
 from shezhi.people.services import access_log_export, require
 
 if TYPE_CHECKING:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
@@ -23,7 +24,7 @@ from shezhi.people.models import (
     TagSet,
 )
 from shezhi.people.permissions import PeoplePermission, has_perm
-from shezhi.people.services import ID_KIND, PHONE_KIND
+from shezhi.people.validation import ID_KIND, PHONE_KIND
 
 if TYPE_CHECKING:
     from shezhi.accounts.models import User
@@ -99,10 +100,30 @@ def resident_get(*, actor: User, pk: int) -> Resident:
     ).get_visible_or_404(actor, pk=pk)
 
 
-def resident_history(*, actor: User, resident: Resident) -> QuerySet[Any]:
-    """Change history of a resident the actor can see (who changed what, when)."""
+@dataclass
+class Change:
+    """One history record: when, who, what kind of change, which fields (names only, no values)."""
+
+    date: dt.datetime
+    user: Any
+    kind: str
+    fields: list[str]
+
+
+def history_changes(*, actor: User, obj: Household | Resident, limit: int = 20) -> list[Change]:
+    """Change history of a record the actor can see: who changed which fields, when."""
     _require_view(actor)
-    return resident.history.select_related("history_user").order_by("-history_date")  # type: ignore[attr-defined]
+    records = list(obj.history.select_related("history_user").order_by("-history_date")[: limit + 1])  # type: ignore[attr-defined]
+    out = []
+    for record, previous in zip(records, [*records[1:], None], strict=True):
+        if len(out) == limit:
+            break
+        names: list[str] = []
+        if previous is not None and record.history_type == "~":
+            changed = {c.field for c in record.diff_against(previous).changes}
+            names = [str(f.verbose_name) for f in type(obj)._meta.concrete_fields if f.name in changed]
+        out.append(Change(record.history_date, record.history_user, record.get_history_type_display(), names))
+    return out
 
 
 def household_list(*, actor: User, filters: dict[str, Any] | None = None) -> QuerySet[Household]:

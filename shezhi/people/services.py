@@ -3,20 +3,15 @@ history with the actor as the changer, and writes its audit row in the same tran
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
-from django.utils.translation import get_language, override
 
 from shezhi.common.errors import Problem
-from shezhi.common.identifiers import IdentifierError, id_number_parse, mobile_validate
+from shezhi.common.identifiers import IdentifierError, mobile_validate
 from shezhi.common.pii import blind_index, mask_name
 from shezhi.people.models import (
     AccessLog,
@@ -26,18 +21,21 @@ from shezhi.people.models import (
     Relation,
     ResidenceStatus,
     Resident,
-    ResidentTag,
     RevealField,
-    TagSet,
 )
 from shezhi.people.permissions import PeoplePermission, has_perm
+from shezhi.people.validation import (
+    ID_KIND,
+    PHONE_KIND,
+    CleanResident,
+    parse_choice,
+    problem,
+    resident_clean,
+)
 
 if TYPE_CHECKING:
     from shezhi.accounts.models import User
     from shezhi.places.models import Compound
-
-ID_KIND = "id"
-PHONE_KIND = "phone"
 
 
 class InvalidPeopleData(Exception):
@@ -53,124 +51,6 @@ def require(actor: User, perm: PeoplePermission) -> None:
         raise PermissionDenied(perm.value)
 
 
-def _problem(code: str, field: str, zh: str, en: str) -> Problem:
-    return Problem(code=code, zh=zh, en=en, field=field)
-
-
-@lru_cache(maxsize=64)
-def _accepted(choices: type[Any], language: str | None) -> tuple[dict[str, str], str]:
-    """Codes and labels (in the active language and in Chinese) → code; the allowed labels."""
-    accepted: dict[str, str] = {}
-    for code, label in choices.choices:
-        accepted[code] = code
-        accepted[str(label)] = code
-        with override("zh-hans"):
-            accepted[str(label)] = code  # files keep Chinese labels whatever the user's language
-    return accepted, "、".join(str(label) for _, label in choices.choices)
-
-
-def _choice(
-    value: str, choices: type[Any], field: str, zh_name: str, en_name: str
-) -> tuple[str, Problem | None]:
-    """A choice given by its code or its label (Chinese, or the active language)."""
-    value = (value or "").strip()
-    accepted, allowed = _accepted(choices, get_language())
-    if value in accepted:
-        return accepted[value], None
-    return "", _problem(
-        "invalid_choice", field, f"{zh_name}「{value}」无效，应为：{allowed}", f"unknown {en_name} {value!r}"
-    )
-
-
-def parse_tags(value: str | Iterable[str]) -> tuple[list[str], Problem | None]:
-    """Tags as codes or Chinese labels, separated by 、 , ， ; or spaces."""
-    if isinstance(value, str):
-        for sep in "、，,;；":
-            value = value.replace(sep, " ")
-        items = value.split()
-    else:
-        items = [v.strip() for v in value if v and v.strip()]
-    accepted, allowed = _accepted(ResidentTag, get_language())
-    codes, unknown = [], []
-    for item in items:
-        if item in accepted:
-            codes.append(accepted[item])
-        else:
-            unknown.append(item)
-    if unknown:
-        return codes, _problem(
-            "invalid_tag",
-            "tags",
-            f"未知标签「{'、'.join(unknown)}」，可用：{allowed}",
-            f"unknown tags {unknown}",
-        )
-    return codes, None
-
-
-@dataclass
-class CleanResident:
-    name: str
-    id_number: str
-    id_index: str
-    sex: str
-    birth_date: dt.date
-    phone: str
-    phone_index: str
-    relation: str
-    tags: str
-
-
-def resident_clean(
-    *,
-    name: str,
-    id_number: str,
-    phone: str = "",
-    relation: str = Relation.HEAD,
-    tags: str | Iterable[str] = "",
-    today: dt.date | None = None,
-) -> tuple[CleanResident | None, list[Problem]]:
-    """Validate one resident's fields; every problem is reported, not only the first."""
-    problems: list[Problem] = []
-    name = (name or "").strip()
-    if not name:
-        problems.append(_problem("required", "name", "姓名不能为空", "name is required"))
-    elif len(name) > 64:
-        problems.append(_problem("too_long", "name", "姓名过长（最多 64 字）", "name too long (64 max)"))
-    parsed = None
-    try:
-        parsed = id_number_parse(id_number, today=today or timezone.localdate())
-    except IdentifierError as exc:
-        problems.append(exc.problem)
-    clean_phone = ""
-    if phone and str(phone).strip():
-        try:
-            clean_phone = mobile_validate(str(phone))
-        except IdentifierError as exc:
-            problems.append(exc.problem)
-    rel, p = _choice(relation or Relation.HEAD, Relation, "relation", "与户主关系", "relation")
-    if p:
-        problems.append(p)
-    codes, p = parse_tags(tags or "")
-    if p:
-        problems.append(p)
-    if problems or parsed is None:
-        return None, problems
-    return (
-        CleanResident(
-            name=name,
-            id_number=parsed.value,
-            id_index=blind_index(parsed.value, kind=ID_KIND),
-            sex=parsed.sex,
-            birth_date=parsed.birth_date,
-            phone=clean_phone,
-            phone_index=blind_index(clean_phone, kind=PHONE_KIND) if clean_phone else "",
-            relation=rel,
-            tags=TagSet.encode(codes),
-        ),
-        [],
-    )
-
-
 def _check_area(actor: User, obj: Household | Resident) -> None:
     """The actor may write only rows they can see; others answer like missing ones."""
     if not type(obj).objects.visible_to(actor).filter(pk=obj.pk).exists():
@@ -183,7 +63,7 @@ def _check_compound(actor: User, compound: Compound) -> None:
     if not Compound.objects.visible_to(actor).filter(pk=compound.pk).exists():
         raise InvalidPeopleData(
             [
-                _problem(
+                problem(
                     "unknown_compound",
                     "compound",
                     "小区不存在或不在您的辖区",
@@ -207,14 +87,14 @@ def household_create(
 ) -> Household:
     require(actor, PeoplePermission.EDIT)
     _check_compound(actor, compound)
-    status, p = _choice(status, ResidenceStatus, "status", "户籍状态", "residence status")
+    status, p = parse_choice(status, ResidenceStatus, "status", "户籍状态", "residence status")
     problems = [p] if p else []
     if not (room or "").strip():
-        problems.append(_problem("required", "room", "房号不能为空", "room is required"))
+        problems.append(problem("required", "room", "房号不能为空", "room is required"))
     building, unit, room = (building or "").strip(), (unit or "").strip(), (room or "").strip()
     if Household.objects.filter(compound=compound, building=building, unit=unit, room=room).exists():
         problems.append(
-            _problem("duplicate", "room", "该地址的户已存在", "a household at this address exists")
+            problem("duplicate", "room", "该地址的户已存在", "a household at this address exists")
         )
     if problems:
         raise InvalidPeopleData(problems)
@@ -230,7 +110,7 @@ def household_update(*, actor: User, household: Household, **changes: Any) -> Ho
     _check_area(actor, household)
     problems: list[Problem] = []
     if "status" in changes:
-        changes["status"], p = _choice(
+        changes["status"], p = parse_choice(
             changes["status"], ResidenceStatus, "status", "户籍状态", "residence status"
         )
         if p:
@@ -239,7 +119,7 @@ def household_update(*, actor: User, household: Household, **changes: Any) -> Ho
         if key in changes:
             changes[key] = (changes[key] or "").strip()
     if "room" in changes and not changes["room"]:
-        problems.append(_problem("required", "room", "房号不能为空", "room is required"))
+        problems.append(problem("required", "room", "房号不能为空", "room is required"))
     if problems:
         raise InvalidPeopleData(problems)
     for key, value in changes.items():
@@ -278,7 +158,7 @@ def resident_create(
     )
     if clean and Resident.objects.filter(id_index=clean.id_index).exists():
         problems.append(
-            _problem("duplicate_id", "id_number", "该身份证号已登记", "a resident with this ID number exists")
+            problem("duplicate_id", "id_number", "该身份证号已登记", "a resident with this ID number exists")
         )
     if problems or clean is None:
         raise InvalidPeopleData(problems)
@@ -309,7 +189,7 @@ def resident_update(*, actor: User, resident: Resident, **changes: Any) -> Resid
     )
     if clean and Resident.objects.filter(id_index=clean.id_index).exclude(pk=resident.pk).exists():
         problems.append(
-            _problem("duplicate_id", "id_number", "该身份证号已登记", "a resident with this ID number exists")
+            problem("duplicate_id", "id_number", "该身份证号已登记", "a resident with this ID number exists")
         )
     if problems or clean is None:
         raise InvalidPeopleData(problems)
@@ -326,9 +206,9 @@ def resident_update(*, actor: User, resident: Resident, **changes: Any) -> Resid
 MIN_REASON = 4
 
 
-def _reason_problem(reason: str) -> Problem | None:
+def _reasonproblem(reason: str) -> Problem | None:
     if len((reason or "").strip()) < MIN_REASON:
-        return _problem(
+        return problem(
             "reason_required",
             "reason",
             f"请填写查看事由（至少 {MIN_REASON} 个字）",
@@ -343,9 +223,9 @@ def resident_reveal(*, actor: User, resident: Resident, field: str, reason: str)
     _check_area(actor, resident)
     if field not in (RevealField.ID_NUMBER, RevealField.PHONE, RevealField.NAME):
         raise InvalidPeopleData(
-            [_problem("invalid_choice", "field", "不能查看该字段", "field cannot be revealed")]
+            [problem("invalid_choice", "field", "不能查看该字段", "field cannot be revealed")]
         )
-    if p := _reason_problem(reason):
+    if p := _reasonproblem(reason):
         raise InvalidPeopleData([p])
     household = resident.household
     with transaction.atomic():
@@ -364,7 +244,7 @@ def resident_reveal(*, actor: User, resident: Resident, field: str, reason: str)
 def access_log_export(*, actor: User, reason: str, rows: int, division_code: str) -> AccessLog:
     """Record an unmasked export (one row for the whole file)."""
     require(actor, PeoplePermission.EXPORT_PLAIN)
-    if p := _reason_problem(reason):
+    if p := _reasonproblem(reason):
         raise InvalidPeopleData([p])
     with transaction.atomic():
         return AccessLog.objects.create(
@@ -413,7 +293,7 @@ def _place_in_area(actor: User, community_code: str, grid_code: str | None) -> t
         grid = Grid.objects.visible_to(actor).select_related("community").filter(code=grid_code).first()
         if grid is None:
             problems.append(
-                _problem("unknown_grid", "grid", "网格不存在或不在您的辖区", "grid not in your area")
+                problem("unknown_grid", "grid", "网格不存在或不在您的辖区", "grid not in your area")
             )
         else:
             community = grid.community
@@ -421,13 +301,13 @@ def _place_in_area(actor: User, community_code: str, grid_code: str | None) -> t
         community = Division.objects.visible_to(actor).filter(code=community_code, level="community").first()
         if community is None:
             problems.append(
-                _problem(
+                problem(
                     "unknown_community", "community", "社区不存在或不在您的辖区", "community not in your area"
                 )
             )
     if actor.grid_id and grid is None and not problems:
         problems.append(
-            _problem("required", "grid", "网格员须填写所属网格", "grid workers must give the grid")
+            problem("required", "grid", "网格员须填写所属网格", "grid workers must give the grid")
         )
     return community, grid, problems
 
@@ -452,8 +332,8 @@ def organisation_create(
     community, grid, problems = _place_in_area(actor, community_code, grid_code)
     name = (name or "").strip()
     if not name:
-        problems.append(_problem("required", "name", "名称不能为空", "name is required"))
-    kind, p = _choice(kind, OrganisationKind, "kind", "类型", "kind")
+        problems.append(problem("required", "name", "名称不能为空", "name is required"))
+    kind, p = parse_choice(kind, OrganisationKind, "kind", "类型", "kind")
     if p:
         problems.append(p)
     code = None
@@ -465,7 +345,7 @@ def organisation_create(
         else:
             if Organisation.objects.filter(uscc=code).exists():
                 problems.append(
-                    _problem("duplicate", "uscc", "该统一社会信用代码已登记", "credit code exists")
+                    problem("duplicate", "uscc", "该统一社会信用代码已登记", "credit code exists")
                 )
     phone = ""
     if (contact_phone or "").strip():
@@ -512,24 +392,24 @@ def facility_create(
     require(actor, PeoplePermission.EDIT)
     community, grid, problems = _place_in_area(actor, community_code, grid_code)
     if not (name or "").strip():
-        problems.append(_problem("required", "name", "名称不能为空", "name is required"))
-    category, p = _choice(category, FacilityCategory, "category", "类别", "category")
+        problems.append(problem("required", "name", "名称不能为空", "name is required"))
+    category, p = parse_choice(category, FacilityCategory, "category", "类别", "category")
     problems += [p] if p else []
-    level, p = _choice(level, FacilityLevel, "level", "服务层级", "level")
+    level, p = parse_choice(level, FacilityLevel, "level", "服务层级", "level")
     problems += [p] if p else []
     if not (73 <= lon <= 136 and 3 <= lat <= 54):
         problems.append(
-            _problem("out_of_china", "lon", "坐标不在中国范围内（应为 WGS-84 经纬度）", "not in China")
+            problem("out_of_china", "lon", "坐标不在中国范围内（应为 WGS-84 经纬度）", "not in China")
         )
     for field, value in (("floor_area_m2", floor_area_m2), ("capacity", capacity)):
         if value is not None and value < 0:
-            problems.append(_problem("negative", field, "不能为负数", "must not be negative"))
+            problems.append(problem("negative", field, "不能为负数", "must not be negative"))
     operator = None
     if operator_id is not None:
         operator = Organisation.objects.visible_to(actor).filter(pk=operator_id).first()
         if operator is None:
             problems.append(
-                _problem("unknown_operator", "operator", "运营单位不存在或不在辖区", "unknown operator")
+                problem("unknown_operator", "operator", "运营单位不存在或不在辖区", "unknown operator")
             )
     if problems:
         raise InvalidPeopleData(problems)

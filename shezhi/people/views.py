@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from shezhi.accounts.roles import DivisionLevel
 from shezhi.common.errors import ImportRejected
-from shezhi.people import exporters, importers, selectors, services
+from shezhi.people import exporters, importers, readers, selectors, services
 from shezhi.people.forms import (
     AccessLogFilterForm,
     ExportForm,
@@ -84,7 +84,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except services.InvalidPeopleData as exc:
                 add_problems(form, exc)
-    history = selectors.resident_history(actor=user, resident=resident)[:20]  # type: ignore[arg-type]
+    history = selectors.history_changes(actor=user, obj=resident)  # type: ignore[arg-type]
     return render(
         request,
         "people/resident_detail.html",
@@ -177,7 +177,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     household = selectors.household_get(actor=user, pk=pk)  # type: ignore[arg-type]
     members = selectors.resident_list(actor=user, filters={"household": household.pk})  # type: ignore[arg-type]
-    history = household.history.select_related("history_user").order_by("-history_date")[:20]  # type: ignore[attr-defined]
+    history = selectors.history_changes(actor=user, obj=household)  # type: ignore[arg-type]
     return render(
         request,
         "people/household_detail.html",
@@ -330,7 +330,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "people/import_upload.html",
-        {"form": form, "rejected": rejected, "headers": importers.HEADERS},
+        {"form": form, "rejected": rejected, "headers": readers.HEADERS},
     )
 
 
@@ -360,7 +360,7 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(importers.template_csv(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(readers.template_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="residents-template.csv"'
     return response
 

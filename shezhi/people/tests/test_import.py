@@ -9,8 +9,9 @@ from openpyxl import Workbook
 from shezhi.common.errors import ImportRejected
 from shezhi.common.identifiers import id_check_digit
 from shezhi.common.pii import blind_index
-from shezhi.people.importers import HEADERS, resident_import_confirm, resident_import_preview
+from shezhi.people.importers import resident_import_confirm, resident_import_preview
 from shezhi.people.models import Household, ImportStatus, Resident
+from shezhi.people.readers import HEADERS
 from shezhi.places.models import Compound
 
 

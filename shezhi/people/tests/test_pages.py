@@ -219,3 +219,15 @@ def test_a_renamed_text_file_is_rejected_on_the_page(world):
     response = _client(world.alice).post("/people/import/", {"file": upload})
     assert response.status_code == 200
     assert "不是 Excel 工作簿" in response.content.decode()
+
+
+def test_the_detail_page_shows_who_changed_which_fields(world, residents):
+    from shezhi.people import services
+
+    services.resident_update(actor=world.alice, resident=residents["a"], phone="13500001111", note="搬迁")
+    body = _client(world.alice).get(f"/people/residents/{residents['a'].pk}/").content.decode()
+    history = body[body.index('data-testid="history"') :]
+    assert "alice" in history
+    assert "联系电话" in history
+    assert "备注" in history
+    assert "13500001111" not in history
