@@ -107,6 +107,17 @@ def case_event_co_report(*, case: Case, actor: User, unit: Unit, report: str) ->
     return _event(case=case, kind=EventKind.CO_REPORT, actor=actor, unit=unit, note=report)
 
 
+def case_event_co_overdue(*, case: Case, unit: Unit, due: str) -> CaseEvent:
+    return _event(
+        case=case,
+        kind=EventKind.CO_OVERDUE,
+        actor=None,
+        unit=unit,
+        note=f"{unit.name}未在时限内反馈 / did not report by the deadline",
+        data={"due": due},
+    )
+
+
 def case_event_extension_requested(*, case: Case, actor: User, days: int, reason: str) -> CaseEvent:
     return _event(
         case=case, kind=EventKind.EXTENSION_REQUESTED, actor=actor, note=reason, data={"days": days}
