@@ -173,3 +173,14 @@ def case_event_merged(*, case: Case, actor: User, into: Case) -> CaseEvent:
 
 def case_event_pii_read(*, case: Case, actor: User, fields: list[str]) -> CaseEvent:
     return _event(case=case, kind=EventKind.PII_READ, actor=actor, data={"fields": fields})
+
+
+def case_event_published(*, case: Case, actor: User, public: bool) -> CaseEvent:
+    return _event(
+        case=case,
+        kind=EventKind.NOTE,
+        actor=actor,
+        action="publish" if public else "unpublish",
+        note="已公开 / published" if public else "已取消公开 / unpublished",
+        data={"public": public},
+    )

@@ -50,12 +50,16 @@ __all__ = [
     "case_extension_decide",
     "case_extension_request",
     "case_intake",
+    "case_publish",
     "case_reporter_reveal",
     "case_transition",
     "case_whistle",
     "intake_problems",
     "text_problems",
 ]
+
+
+_DESK_ROLES = frozenset({Role.CITY_ADMIN, Role.DISTRICT_STAFF, Role.STREET_STAFF, Role.COMMUNITY_WORKER})
 
 
 class CaseNotFound(Exception):
@@ -393,3 +397,20 @@ def case_reporter_reveal(*, case: Case, actor: User) -> dict[str, str]:
         case = _locked_visible(case, actor)
         events.case_event_pii_read(case=case, actor=actor, fields=["reporter_name", "reporter_phone"])
     return {"name": case.reporter_name, "phone": case.reporter_phone}
+
+
+def case_publish(*, case: Case, actor: User, public: bool) -> Case:
+    """公开/取消公开: whether the case may be read anonymously (Open311); a desk decides."""
+    if actor.role not in _DESK_ROLES and not actor.is_superuser:
+        raise WorkflowError(
+            Problem(
+                "forbidden", "只有社区、街道及以上可以公开诉求", "only desk staff may publish a case", "actor"
+            )
+        )
+    with transaction.atomic():
+        case = _locked_visible(case, actor)
+        case.public = public
+        case.updated_at = timezone.now()
+        case.save(update_fields=["public", "updated_at"])
+        events.case_event_published(case=case, actor=actor, public=public)
+    return case
