@@ -107,6 +107,17 @@ def case_event_co_report(*, case: Case, actor: User, unit: Unit, report: str) ->
     return _event(case=case, kind=EventKind.CO_REPORT, actor=actor, unit=unit, note=report)
 
 
+def case_event_co_overdue(*, case: Case, unit: Unit, due: str) -> CaseEvent:
+    return _event(
+        case=case,
+        kind=EventKind.CO_OVERDUE,
+        actor=None,
+        unit=unit,
+        note=f"{unit.name}未在时限内反馈 / did not report by the deadline",
+        data={"due": due},
+    )
+
+
 def case_event_extension_requested(*, case: Case, actor: User, days: int, reason: str) -> CaseEvent:
     return _event(
         case=case, kind=EventKind.EXTENSION_REQUESTED, actor=actor, note=reason, data={"days": days}
@@ -162,3 +173,14 @@ def case_event_merged(*, case: Case, actor: User, into: Case) -> CaseEvent:
 
 def case_event_pii_read(*, case: Case, actor: User, fields: list[str]) -> CaseEvent:
     return _event(case=case, kind=EventKind.PII_READ, actor=actor, data={"fields": fields})
+
+
+def case_event_published(*, case: Case, actor: User, public: bool) -> CaseEvent:
+    return _event(
+        case=case,
+        kind=EventKind.NOTE,
+        actor=actor,
+        action="publish" if public else "unpublish",
+        note="已公开 / published" if public else "已取消公开 / unpublished",
+        data={"public": public},
+    )

@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shezhi.cases.intake import MAX_DESCRIPTION
 from shezhi.cases.models import Category, Satisfaction, Unit
-from shezhi.cases.services import MAX_DESCRIPTION
 
 
 class CategoryChoiceField(forms.ModelChoiceField):

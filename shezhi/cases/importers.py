@@ -37,8 +37,8 @@ from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
 from shezhi.accounts.models import User
+from shezhi.cases.intake import Intake, IntakeRejected, case_intake, intake_problems
 from shezhi.cases.models import Case, Category, Channel
-from shezhi.cases.services import Intake, IntakeRejected, case_intake, intake_problems
 from shezhi.common.errors import ImportRejected, Problem, RowError
 
 ALIASES = {

@@ -341,6 +341,7 @@ class Assignment(models.Model):
     due = models.DateTimeField(_("时限"), null=True, blank=True)
     reported_at = models.DateTimeField(_("报到/反馈时间"), null=True, blank=True)
     report = models.TextField(_("办理反馈"), blank=True)
+    overdue_at = models.DateTimeField(_("超期时间"), null=True, blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -351,6 +352,7 @@ class Assignment(models.Model):
         verbose_name = _("承办记录")
         verbose_name_plural = _("承办记录")
         ordering = ["case", "role", "created_at"]
+        indexes = [models.Index(fields=["due"], name="cases_assignment_due")]
 
     def __str__(self) -> str:
         return f"{self.case_id}/{self.unit} ({self.role})"
@@ -363,6 +365,7 @@ class EventKind(models.TextChoices):
     TRANSITION = "transition", _("流转")
     WHISTLE = "whistle", _("吹哨（协办）")
     CO_REPORT = "co_report", _("协办反馈")
+    CO_OVERDUE = "co_overdue", _("协办超期")
     EXTENSION_REQUESTED = "ext_req", _("申请延期")
     EXTENSION_DECIDED = "ext_dec", _("延期审批")
     SLA_WARNING = "sla_warning", _("临期预警")

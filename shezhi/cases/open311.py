@@ -29,9 +29,9 @@ from django.views.decorators.csrf import csrf_exempt
 
 from shezhi.accounts.models import User
 from shezhi.accounts.roles import Role
+from shezhi.cases.intake import Intake, IntakeRejected, case_intake
 from shezhi.cases.models import Case, Category, Channel, Open311Client
 from shezhi.cases.selectors import services as service_list
-from shezhi.cases.services import Intake, IntakeRejected, case_intake
 from shezhi.cases.workflow import FINISHED_STATES, state_label
 from shezhi.places.models import Compound
 

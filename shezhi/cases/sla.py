@@ -63,8 +63,10 @@ class WorkCalendar:
     guessed_years: set[int]
 
     @classmethod
-    def around(cls, day: dt.date) -> WorkCalendar:
-        return cls(_overrides(day - dt.timedelta(days=7), day + dt.timedelta(days=_MAX_DAYS)), set())
+    def around(cls, day: dt.date, until: dt.date | None = None) -> WorkCalendar:
+        """The office's overrides from a week before ``day`` to the horizon after ``until``."""
+        last = max(day, until or day)
+        return cls(_overrides(day - dt.timedelta(days=7), last + dt.timedelta(days=_MAX_DAYS)), set())
 
     def is_workday(self, day: dt.date) -> bool:
         if day in self.overrides:
@@ -183,18 +185,18 @@ def working_hours_between(start: dt.datetime, end: dt.datetime, cal: WorkCalenda
     return total.total_seconds() / 3600
 
 
-def response_deadline(start: dt.datetime, category: object) -> Deadline:
+def response_deadline(start: dt.datetime, category: object, cal: WorkCalendar | None = None) -> Deadline:
     """When the unit must sign for a case of ``category`` dispatched at ``start``."""
     if getattr(category, "urgent", False):
         return Deadline(start + dt.timedelta(hours=1))
-    return add_working_hours(start, getattr(category, "response_hours", 2) or 2)
+    return add_working_hours(start, getattr(category, "response_hours", 2) or 2, cal)
 
 
-def handling_deadline(start: dt.datetime, category: object) -> Deadline:
+def handling_deadline(start: dt.datetime, category: object, cal: WorkCalendar | None = None) -> Deadline:
     """When a case of ``category`` accepted at ``start`` must be closed."""
     if getattr(category, "urgent", False):
         return Deadline(start + dt.timedelta(hours=getattr(category, "urgent_hours", 24) or 24))
-    return add_working_days(start, getattr(category, "handle_days", 5) or 5)
+    return add_working_days(start, getattr(category, "handle_days", 5) or 5, cal)
 
 
 def warn_before() -> dt.timedelta:

@@ -1,5 +1,7 @@
 """The SLA worker: warn before deadlines, mark overdue, escalate community → street → district.
 
+It also flags co-handling units (街道吹哨、部门报到) that pass their own deadline unreported.
+
 Healthchecks' pattern: candidates come from the indexed ``deadline``/``escalate_at``
 columns; each is then claimed with a compare-and-swap ``UPDATE … WHERE id = … AND
 <old state>``, and only the worker whose update changed exactly one row writes the event.
@@ -20,7 +22,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from shezhi.cases import events, routing, sla
-from shezhi.cases.models import Case, SlaState
+from shezhi.cases.models import Assignment, AssignmentRole, Case, SlaState
 from shezhi.cases.workflow import CLOCK_STATES
 
 #: The levels an overdue case climbs: 0 community (handled where it is), 1 street, 2 district.
@@ -32,9 +34,15 @@ class ScanReport:
     warned: int = 0
     overdue: int = 0
     escalated: int = 0
+    co_overdue: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {"warned": self.warned, "overdue": self.overdue, "escalated": self.escalated}
+        return {
+            "warned": self.warned,
+            "overdue": self.overdue,
+            "escalated": self.escalated,
+            "co_overdue": self.co_overdue,
+        }
 
 
 def _clock() -> dict[str, object]:
@@ -119,6 +127,35 @@ def process_escalations(cases: list[Case], now: dt.datetime, report: ScanReport)
             report.escalated += 1
 
 
+def co_overdue_candidates(now: dt.datetime) -> list[Assignment]:
+    """Co-handling units (报到单位) past their own deadline without a report."""
+    return list(
+        Assignment.objects.filter(
+            role=AssignmentRole.CO,
+            active=True,
+            reported_at__isnull=True,
+            overdue_at__isnull=True,
+            due__lte=now,
+            case__state__in=list(CLOCK_STATES),
+        ).select_related("case", "unit")
+    )
+
+
+def process_co_overdue(assignments: list[Assignment], now: dt.datetime, report: ScanReport) -> None:
+    for assignment in assignments:
+        with transaction.atomic():
+            claimed = Assignment.objects.filter(
+                pk=assignment.pk, overdue_at__isnull=True, reported_at__isnull=True
+            ).update(overdue_at=now)
+            if claimed == 1:
+                events.case_event_co_overdue(
+                    case=assignment.case,
+                    unit=assignment.unit,
+                    due=assignment.due.isoformat(),  # type: ignore[union-attr]
+                )
+                report.co_overdue += 1
+
+
 def scan(now: dt.datetime | None = None) -> ScanReport:
     """One pass over due cases; safe to run in several workers at once."""
     now = now or timezone.now()
@@ -126,6 +163,7 @@ def scan(now: dt.datetime | None = None) -> ScanReport:
     process_overdue(overdue_candidates(now), now, report)
     process_escalations(escalation_candidates(now), now, report)
     process_warnings(warn_candidates(now), now, report)
+    process_co_overdue(co_overdue_candidates(now), now, report)
     return report
 
 

@@ -25,6 +25,7 @@ from shezhi.cases.services import (
     case_extension_decide,
     case_extension_request,
     case_intake,
+    case_publish,
     case_reporter_reveal,
     case_transition,
     case_whistle,
@@ -154,6 +155,7 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
             "grids": grids,
             "duplicates": duplicates,
             "is_staff": _is_staff(user),
+            "can_publish": user.is_superuser or user.role in _DESK_ROLES,  # type: ignore[union-attr]
             "categories": selectors.services(),
         },
     )
@@ -181,6 +183,8 @@ def case_act(request: HttpRequest, code: str) -> HttpResponse:
             case_extension_request(case=case, actor=user, days=data["days"] or 0, reason=data["note"])  # type: ignore[arg-type]
         elif action == "decide":
             case_extension_decide(case=case, actor=user, approve=data["approve"] == "yes", note=data["note"])  # type: ignore[arg-type]
+        elif action in ("publish", "unpublish"):
+            case_publish(case=case, actor=user, public=action == "publish")  # type: ignore[arg-type]
         elif action == "co_report":
             assignment = (
                 Assignment.objects.visible_to(user)

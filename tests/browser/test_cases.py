@@ -27,6 +27,7 @@ def test_a_resident_reports_by_pin_and_the_grid_worker_handles_it(page: Any, log
     page.wait_for_function("window.shezhiPin !== undefined")
     page.select_option("select[name=category]", label="政法 · 矛盾纠纷")
     page.fill("textarea[name=description]", "楼上漏水，与邻居协商不成，请求调解")
+    page.fill("input[name=reporter_phone]", "13800001111")
     page.evaluate(f"window.shezhiPin.set({point.y}, {point.x})")
     assert page.locator("#pin-status").get_attribute("data-set") == "1"
     width = page.evaluate("document.querySelector('form.intake').getBoundingClientRect().width")
@@ -45,6 +46,10 @@ def test_a_resident_reports_by_pin_and_the_grid_worker_handles_it(page: Any, log
     page.goto("/cases/")
     assert code in page.locator("[data-testid=case-list]").inner_text()
     page.goto(f"/cases/{code}/")
+    assert page.locator("[data-testid=reporter]").inner_text() == "138****1111"
+    page.click("#reveal")
+    page.wait_for_function("document.querySelector('[data-testid=reporter]').textContent.includes('13800001111')")
+    assert case.events.filter(kind="pii_read", actor__username="grid").count() == 1
     with page.expect_navigation():
         page.click("[data-testid=action-sign]")
     assert "已签收" in page.locator("[data-testid=state]").inner_text()

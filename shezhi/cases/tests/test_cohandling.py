@@ -57,3 +57,29 @@ def test_an_extension_needs_a_supervisor_and_moves_the_deadline(world, time_mach
     decided = case.events.get(kind=EventKind.EXTENSION_DECIDED)
     assert decided.actor == world.sam
     assert decided.data["approved"] is True
+
+
+def test_a_co_handling_unit_past_its_own_deadline_is_flagged_once(world, time_machine):
+    from shezhi.cases import tasks
+
+    time_machine.move_to(dt.datetime(2026, 11, 2, 10, 0, tzinfo=TZ), tick=False)
+    case = report(world.alice, world.grid_a)
+    case = case_transition(case=case, action="sign", actor=world.alice)
+    late, prompt = case_whistle(
+        case=case,
+        actor=world.sam,
+        units=list(Unit.objects.filter(kind="department")[:2]),
+        task="联合处置",
+        days=1,
+    )
+    assignment_report(assignment=prompt, actor=world.sam, report="已处置")
+    after = dt.datetime(2026, 11, 3, 10, 1, tzinfo=TZ)
+    first, second = tasks.co_overdue_candidates(after), tasks.co_overdue_candidates(after)
+    assert [a.pk for a in first] == [late.pk]
+    one, two = tasks.ScanReport(), tasks.ScanReport()
+    tasks.process_co_overdue(first, after, one)
+    tasks.process_co_overdue(second, after, two)
+    assert (one.co_overdue, two.co_overdue) == (1, 0)
+    flagged = case.events.get(kind=EventKind.CO_OVERDUE)
+    assert flagged.unit == late.unit
+    assert tasks.co_overdue_candidates(after) == []

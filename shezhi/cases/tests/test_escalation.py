@@ -78,7 +78,12 @@ def test_signing_stops_the_response_clock_and_starts_the_handling_one(world, tim
     case = report(world.alice, world.grid_a)
     time_machine.move_to(at(2026, 11, 2, 10, 0), tick=False)
     case = case_transition(case=case, action="sign", actor=world.alice)
-    assert tasks.scan(at(2026, 11, 2, 11, 30)).as_dict() == {"warned": 0, "overdue": 0, "escalated": 0}
+    assert tasks.scan(at(2026, 11, 2, 11, 30)).as_dict() == {
+        "warned": 0,
+        "overdue": 0,
+        "escalated": 0,
+        "co_overdue": 0,
+    }
     assert case.deadline == at(2026, 11, 9, 9, 0)
 
 

@@ -258,3 +258,44 @@ def test_a_merged_duplicate_reports_the_handling_it_shares(world, key):
     assert body["status"] == "closed"
     assert "closed" in body["status_notes"]
     assert "merged" in body["status_notes"]
+
+
+def test_a_desk_publishes_a_case_for_anonymous_open311_readers(world):
+    from shezhi.cases.services import case_publish
+    from shezhi.cases.workflow import WorkflowError
+
+    case = Case.objects.filter(grid__path__startswith=world.grid_a.path).first()
+    with pytest.raises(WorkflowError):
+        case_publish(case=case, actor=world.alice, public=True)
+    client = Client()
+    client.force_login(world.carol)
+    client.post(f"/cases/{case.code}/act/", {"action": "publish"})
+    assert [r["service_request_id"] for r in Client().get("/open311/v2/requests.json").json()] == [case.code]
+    assert case.events.filter(action="publish", actor=world.carol).count() == 1
+    client.post(f"/cases/{case.code}/act/", {"action": "unpublish"})
+    assert Client().get("/open311/v2/requests.json").json() == []
+
+
+def test_multivalue_attributes_are_read_from_the_form(world, key):
+    from shezhi.cases.models import Category, CategoryAttribute
+
+    CategoryAttribute.objects.create(
+        category=Category.objects.get(code="HB02"),
+        code="kinds", datatype="multivaluelist", description="垃圾种类",
+        values=[{"key": "kitchen", "name": "厨余"}, {"key": "bulky", "name": "大件"}],
+    )  # fmt: skip
+    lon, lat = inside(world.grid_a)
+    response = Client().post(
+        "/open311/v2/requests.json",
+        {"api_key": key, "service_code": "HB02", "lat": lat, "long": lon, "description": "垃圾堆放",
+         "attribute[kinds][]": ["kitchen", "bulky"]},
+    )  # fmt: skip
+    assert response.status_code == 200
+    case = Case.objects.get(code=response.json()[0]["service_request_id"])
+    assert case.attributes == {"kinds": ["kitchen", "bulky"]}
+    bad = Client().post(
+        "/open311/v2/requests.json",
+        {"api_key": key, "service_code": "HB02", "lat": lat, "long": lon, "description": "垃圾堆放",
+         "attribute[kinds][]": ["gold"]},
+    )  # fmt: skip
+    assert bad.status_code == 400

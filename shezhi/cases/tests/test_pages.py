@@ -216,3 +216,11 @@ def test_the_reporter_sees_the_steps_and_the_reply_but_not_who_took_them(world):
     assert "退回" in page
     assert "内部说明" not in page
     assert "alice" not in page
+
+
+def test_the_pages_switch_to_english(world):
+    client = _client(world.sam)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/cases/kpis/"})
+    page = client.get("/cases/kpis/").content.decode()
+    assert "Response rate" in page
+    assert "Case handling KPIs" in page

@@ -1,0 +1,318 @@
+"""Intake (登记受理): validate what a channel hands in, place it, route it, store it with its events.
+
+Every channel — the resident page, grid patrol, 12345 import, Open311, the API — builds an
+:class:`Intake` and calls :func:`case_intake`; a rejected intake raises
+:class:`IntakeRejected` listing every problem, before anything is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from shezhi.accounts.models import User
+from shezhi.cases import events, routing, sla
+from shezhi.cases.models import Assignment, AssignmentRole, AttributeType, Case, Category
+from shezhi.cases.workflow import State
+from shezhi.common.errors import Problem
+from shezhi.common.identifiers import IdentifierError, mobile_validate
+from shezhi.common.pii import blind_index
+from shezhi.places.models import Compound, Division
+
+MAX_DESCRIPTION = 4000
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+#: Markup, not prose: a tag name followed by attributes or the tag's end, or a comment.
+#: (Real messages quote names in ASCII brackets, "<A4区某某KTV噪音扰民>", which is not HTML.)
+HTML_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?\s*>|<!--")
+
+
+class IntakeRejected(Exception):
+    """A case that cannot be taken in; ``problems`` say why. Nothing was stored."""
+
+    def __init__(self, problems: list[Problem], status: int = 400) -> None:
+        self.problems = problems
+        self.status = status
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+@dataclass
+class Intake:
+    """What a channel hands in: everything but the actor."""
+
+    channel: str
+    description: str
+    category: Category | None = None
+    title: str = ""
+    lon: float | None = None
+    lat: float | None = None
+    crs: str = "wgs84"
+    address: str = ""
+    compound: Compound | None = None
+    photo: UploadedFile | None = None
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    reporter: User | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    source_ref: str = ""
+    opened_at: dt.datetime | None = None
+    public: bool = False
+    #: A point outside every grid is an error (resident page, Open311), not a triage case.
+    require_grid: bool = False
+    #: The case must lie inside the actor's own area (an Open311 client's jurisdiction).
+    within_actor_area: bool = False
+    #: Required category questions apply to reporters, not to orders handed over by 12345.
+    check_attributes: bool = True
+
+
+def text_problems(name: str, value: str, limit: int, *, required: bool = False) -> list[Problem]:
+    problems = []
+    if required and not value.strip():
+        problems.append(Problem("required", f"“{name}”不能为空", f"{name} is required", name))
+    if len(value) > limit:
+        problems.append(
+            Problem(
+                "too_long",
+                f"“{name}”最多 {limit} 个字符（现有 {len(value)} 个）",
+                f"{name} has at most {limit} characters (got {len(value)})",
+                name,
+            )
+        )
+    if HTML_MARKUP.search(value):
+        problems.append(
+            Problem("html", f"“{name}”不能包含 HTML 标记", f"{name} must not contain HTML markup", name)
+        )
+    return problems
+
+
+def _photo_problems(photo: UploadedFile | None) -> list[Problem]:
+    if photo is None:
+        return []
+    if photo.size and photo.size > MAX_PHOTO_BYTES:
+        return [
+            Problem(
+                "photo_too_large",
+                f"照片不能超过 {MAX_PHOTO_BYTES // 1024 // 1024} MB",
+                f"the photo must be at most {MAX_PHOTO_BYTES // 1024 // 1024} MB",
+                "photo",
+            )
+        ]
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        photo.seek(0)
+        with Image.open(photo) as image:
+            image.verify()
+            kind = image.format
+        photo.seek(0)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return [Problem("photo_not_image", "照片不是有效的图片文件", "the photo is not an image", "photo")]
+    if kind not in {"JPEG", "PNG", "WEBP", "GIF"}:
+        return [
+            Problem(
+                "photo_format",
+                "照片须为 JPEG/PNG/WEBP/GIF 格式",
+                "the photo must be JPEG/PNG/WEBP/GIF",
+                "photo",
+            )
+        ]
+    return []
+
+
+def _attribute_problems(category: Category | None, values: dict[str, Any]) -> list[Problem]:
+    if category is None:
+        return []
+    problems = []
+    for attr in category.attributes.all():
+        value = values.get(attr.code)
+        if value in (None, "", []):
+            if attr.required and attr.variable:
+                problems.append(
+                    Problem(
+                        "attribute_required",
+                        f"附加项“{attr.description}”必填",
+                        f"attribute {attr.code} is required",
+                        f"attribute[{attr.code}]",
+                    )
+                )
+            continue
+        keys = {str(v.get("key")) for v in attr.values}
+        chosen = value if isinstance(value, list) else [value]
+        if (
+            attr.datatype in (AttributeType.SINGLE, AttributeType.MULTI)
+            and not {str(c) for c in chosen} <= keys
+        ):
+            problems.append(
+                Problem(
+                    "attribute_value",
+                    f"附加项“{attr.description}”的取值无效",
+                    f"attribute {attr.code} has a value not in its list",
+                    f"attribute[{attr.code}]",
+                )
+            )
+        if attr.datatype == AttributeType.NUMBER:
+            try:
+                float(str(value))
+            except ValueError:
+                problems.append(
+                    Problem(
+                        "attribute_number",
+                        f"附加项“{attr.description}”须为数字",
+                        f"attribute {attr.code} must be a number",
+                        f"attribute[{attr.code}]",
+                    )
+                )
+    return problems
+
+
+def _new_code(opened: dt.datetime, pk: int) -> str:
+    return f"{timezone.localtime(opened):%Y%m%d}{pk:07d}"
+
+
+def _intake_area(actor: User | None) -> Division:
+    if actor is not None and actor.grid_id:
+        return actor.grid.community  # type: ignore[union-attr]
+    if actor is not None and actor.division_id:
+        return actor.division  # type: ignore[return-value]
+    raise IntakeRejected(
+        [Problem("no_area", "登记人没有所属区划", "the intake account has no area", "actor")], status=403
+    )
+
+
+def intake_problems(intake: Intake) -> tuple[list[Problem], str, float | None, float | None]:
+    """Every reason ``intake`` cannot be taken in, the normalised phone and the WGS-84 point."""
+    problems: list[Problem] = []
+    problems += text_problems("description", intake.description, MAX_DESCRIPTION, required=True)
+    problems += text_problems("title", intake.title, 120)
+    problems += text_problems("address", intake.address, 200)
+    problems += text_problems("reporter_name", intake.reporter_name, 40)
+    phone = ""
+    if intake.reporter_phone.strip():
+        try:
+            phone = mobile_validate(intake.reporter_phone, field="reporter_phone")
+        except IdentifierError as exc:
+            problems.append(exc.problem)
+    problems += _photo_problems(intake.photo)
+    if intake.check_attributes:
+        problems += _attribute_problems(intake.category, intake.attributes)
+    lon, lat = intake.lon, intake.lat
+    if (lon is None) != (lat is None):
+        problems.append(
+            Problem("point_half", "经度和纬度须同时提供", "give both longitude and latitude", "lat")
+        )
+    elif lon is not None and lat is not None:
+        try:
+            lon, lat = routing.to_wgs(lon, lat, intake.crs)
+        except ValueError:
+            problems.append(Problem("crs", "坐标系无效", "unknown coordinate system", "crs"))
+    return problems, phone, lon, lat
+
+
+def case_intake(*, intake: Intake, actor: User | None, actor_label: str = "") -> Case:
+    """Validate, place, route and store a new case with its first events."""
+    problems, phone, lon, lat = intake_problems(intake)
+    if problems:
+        raise IntakeRejected(problems)
+    area = _intake_area(actor)
+    placement = routing.place(
+        intake_area=area, lon=lon, lat=lat, address=intake.address, compound=intake.compound
+    )
+    if intake.require_grid and not placement.routed:
+        field_name = "lat" if lon is not None else "address"
+        raise IntakeRejected(
+            [
+                Problem(
+                    "outside_area",
+                    "位置不在本平台任何网格内，请重新选点或填写地址"
+                    if lon is not None
+                    else "地址无法匹配到小区，请在地图上选点",
+                    "the location is outside every grid"
+                    if lon is not None
+                    else "the address matches no compound",
+                    field_name,
+                )
+            ]
+        )
+    if intake.within_actor_area and actor is not None and not actor.is_superuser:
+        prefix = actor.area_prefix or "-"
+        if not placement.division.code.startswith(prefix):
+            raise IntakeRejected(
+                [
+                    Problem(
+                        "outside_jurisdiction",
+                        "位置不在本接入方的辖区内",
+                        "the location is outside this client's area",
+                        "lat" if lon is not None else "address_string",
+                    )
+                ]
+            )
+    now = timezone.now()
+    opened = intake.opened_at or now
+    description = intake.description.strip()
+    unit = routing.unit_for(intake.category, placement.division) if placement.routed else None
+    first_state = State.ACCEPTED if placement.routed else State.TRIAGE
+    case = Case(
+        code=f"T{uuid.uuid4().hex[:18]}",
+        channel=intake.channel,
+        source_ref=intake.source_ref,
+        category=intake.category,
+        title=(intake.title.strip() or description[:30]),
+        description=description,
+        attributes=intake.attributes,
+        address=intake.address.strip(),
+        lon=placement.lon,
+        lat=placement.lat,
+        division=placement.division,
+        grid=placement.grid,
+        compound=placement.compound,
+        routing_note=placement.note,
+        reporter=intake.reporter,
+        reporter_name=intake.reporter_name.strip(),
+        reporter_phone=phone,
+        reporter_phone_index=blind_index(phone, kind="phone") if phone else "",
+        created_by=actor,
+        state=first_state,
+        public=intake.public,
+        opened_at=opened,
+        updated_at=now,
+    )
+    if intake.photo is not None:
+        case.photo = intake.photo
+    # One read of the office's calendar for both deadlines (opened_at may lie in the past).
+    cal = sla.WorkCalendar.around(timezone.localdate(min(opened, now)), timezone.localdate(now))
+    if case.category is not None and placement.routed:
+        due = sla.handling_deadline(opened, case.category, cal)
+        case.handling_due, case.deadline_note = due.at, due.note
+    if unit is not None:
+        # Dispatched by the matrix at once: the row is stored in its dispatched state.
+        response = sla.response_deadline(now, case.category, cal)
+        case.state, case.lead_unit, case.dispatched_at = State.DISPATCHED, unit, now
+        case.response_due, case.deadline = response.at, response.at
+        case.deadline_note = case.deadline_note or response.note
+    with transaction.atomic():
+        case.save()
+        case.code = _new_code(opened, case.pk)
+        Case.objects.filter(pk=case.pk).update(code=case.code)
+        events.case_event_created(case=case, actor=actor, actor_label=actor_label, to_state=first_state)
+        if not placement.routed:
+            events.case_event_triaged(case=case, actor=actor, note=placement.note)
+            return case
+        events.case_event_routed(case=case, actor=actor, note=placement.note, unit=unit)
+        if unit is not None:
+            Assignment.objects.create(case=case, unit=unit, role=AssignmentRole.LEAD)
+            events.case_event_transition(
+                case=case,
+                actor=None,
+                actor_label="派单规则 / routing matrix",
+                action="dispatch",
+                from_state=State.ACCEPTED,
+                unit=unit,
+                note="按派单规则自动派单 / dispatched by the routing matrix",
+            )
+    return case
