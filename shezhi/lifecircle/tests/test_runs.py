@@ -17,7 +17,8 @@ from shezhi.places.models import Compound, Source
 @pytest.fixture
 def demo_run(db) -> AnalysisRun:
     """The evaluation that load_lifecircle computed for the demo district."""
-    return AnalysisRun.objects.filter(status=RunStatus.DONE, area__code="510108000000", walker="adult").latest("pk")
+    runs = AnalysisRun.objects.filter(status=RunStatus.DONE, area__code="510108000000", walker="adult")
+    return runs.latest("pk")
 
 
 @pytest.fixture
@@ -119,7 +120,7 @@ def test_pages_of_a_run(world, demo_run):
     assert "优教普惠圈" in gaps
     layers = client.get(f"/lifecircle/runs/{demo_run.pk}/map.geojson?element=primary_school").json()
     kinds = {f["properties"]["layer"] for f in layers["features"]}
-    assert kinds == {"compound", "facility"}
+    assert kinds == {"community", "compound", "facility"}
     bad = client.get(f"/lifecircle/runs/{demo_run.pk}/map.geojson?element=nothing")
     assert bad.status_code == 400
     assert bad.json()["message_en"] == "unknown element"
