@@ -47,6 +47,7 @@ def layers(*, actor: User, run: AnalysisRun, element: ServiceElement) -> dict[st
                     "id": c.pk,
                     "name": c.name,
                     "community": r.community.name,
+                    "community_code": r.community.code,
                     "households": r.households,
                     "d": v.get("d"),
                     "n": v.get("n", 0),
@@ -72,7 +73,7 @@ def layers(*, actor: User, run: AnalysisRun, element: ServiceElement) -> dict[st
                     "properties": {"layer": "facility", "id": pk, "name": name, "synthetic": synthetic},
                 }
             )
-    features = community_boundaries(actor=actor, run=run) + features
+    features = community_boundaries(actor=actor, run=run) + grid_boundaries(actor=actor, run=run) + features
     return {
         "type": "FeatureCollection",
         "element": {"code": element.code, "name": element.name, "radius_m": round(radius)},
@@ -162,9 +163,27 @@ def community_boundaries(*, actor: User, run: AnalysisRun) -> list[dict[str, Any
             "properties": {
                 "layer": "community",
                 "name": r.community.name,
+                "community_code": r.community.code,
                 "generated": r.community.boundary_source == "generated",
             },
         }
         for r in selectors.community_results(actor=actor, run=run)
         if r.community.boundary
+    ]
+
+
+def grid_boundaries(*, actor: User, run: AnalysisRun) -> list[dict[str, Any]]:
+    """The 一般网格 of the run's area the actor may see (for the grid layer of the map)."""
+    from shezhi.places.models import Grid, GridKind
+
+    grids = Grid.objects.visible_to(actor).filter(
+        community__code__startswith=run.area.prefix, kind=GridKind.GENERAL
+    )
+    return [
+        {
+            "type": "Feature",
+            "geometry": g.boundary,
+            "properties": {"layer": "grid", "name": g.name, "generated": g.source == "generated"},
+        }
+        for g in grids.only("name", "boundary", "source")
     ]

@@ -201,10 +201,25 @@ def run_map(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("lifecircle:run", pk=run.pk)
     elements = list(run.standard.elements.all())
     chosen = request.GET.get("element") or "primary_school"
+    # The same area's other walker (一般居民 ⇄ 老年人), for the elderly view switch.
+    twin = (
+        selectors.run_list(actor=request.user)  # type: ignore[arg-type]
+        .filter(area=run.area, standard=run.standard, status=RunStatus.DONE)
+        .exclude(walker=run.walker)
+        .order_by("-finished_at")
+        .first()
+    )
     return render(
         request,
         "lifecircle/run_map.html",
-        {"run": run, "elements": elements, "chosen": chosen, "labels": report.map_labels()},
+        {
+            "run": run,
+            "elements": elements,
+            "chosen": chosen,
+            "labels": report.map_labels(),
+            "twin": twin,
+            "community": request.GET.get("community", ""),
+        },
     )
 
 

@@ -120,7 +120,7 @@ def test_pages_of_a_run(world, demo_run):
     assert "优教普惠圈" in gaps
     layers = client.get(f"/lifecircle/runs/{demo_run.pk}/map.geojson?element=primary_school").json()
     kinds = {f["properties"]["layer"] for f in layers["features"]}
-    assert kinds == {"community", "compound", "facility"}
+    assert kinds == {"community", "grid", "compound", "facility"}
     bad = client.get(f"/lifecircle/runs/{demo_run.pk}/map.geojson?element=nothing")
     assert bad.status_code == 400
     assert bad.json()["message_en"] == "unknown element"

@@ -55,6 +55,8 @@
     var state = { compounds: 0, facilities: 0, coverage: null, whatIf: null, ready: false };
     window.shezhiLifecircle = { map: map, state: state };
     var layer = null;
+    var grids = null;
+    var gridBox = document.getElementById("lc-grids");
     var iso = null;
     var hypo = L.layerGroup().addTo(map);
 
@@ -75,6 +77,7 @@
         var total = 0, covered = 0;
         state.compounds = 0; state.facilities = 0;
         layer = L.geoJSON(fc, {
+          filter: function (f) { return f.properties.layer !== "grid"; },
           style: function (f) {
             // Community boundaries (dashed where generated for the demo, 生成（示意）); points keep their own style.
             if (f.properties.layer !== "community") { return {}; }
@@ -100,10 +103,25 @@
             l.bindTooltip(text);
           },
         }).addTo(map);
+        if (grids) { map.removeLayer(grids); }
+        grids = L.geoJSON(fc, {
+          filter: function (f) { return f.properties.layer === "grid"; },
+          style: function () { return { color: "#2f7ed8", weight: 0.8, fill: false, dashArray: "2 3" }; },
+          interactive: false,
+        });
+        state.grids = grids.getLayers().length;
+        if (gridBox.checked) { grids.addTo(map); }
         state.coverage = total ? covered / total : 0;
         document.getElementById("lc-title").textContent = fc.element.name + "（" + fc.element.radius_m + " 米）";
         document.getElementById("lc-coverage").textContent = pct(state.coverage);
-        if (first && layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [20, 20], animate: false }); }
+        var focus = el.dataset.community;
+        var target = layer;
+        if (first && focus) {
+          var part = L.featureGroup();
+          layer.eachLayer(function (l) { if (l.feature.properties.community_code === focus) { part.addLayer(l); } });
+          if (part.getLayers().length) { target = part; }
+        }
+        if (first && target.getLayers().length) { map.fitBounds(target.getBounds(), { padding: [20, 20], animate: false }); }
         state.ready = true;
         el.dataset.ready = "1";
       }).catch(function (e) { el.dataset.error = (e && e.message) || String(e); });
@@ -152,6 +170,10 @@
         .catch(function (e) { err.textContent = (e && e.message) ? e.message + " / " + (e.message_en || "") : String(e); err.hidden = false; });
     });
     select.addEventListener("change", function () { load(false); });
+    gridBox.addEventListener("change", function () {
+      if (!grids) { return; }
+      if (gridBox.checked) { grids.addTo(map); } else { map.removeLayer(grids); }
+    });
     load(true);
   }
 
@@ -169,6 +191,11 @@
     sites.forEach(function (s) { s.compounds.forEach(function (id) { gained[id] = true; }); });
     getJSON(el.dataset.layers).then(function (fc) {
       var layer = L.geoJSON(fc, {
+        filter: function (f) { return f.properties.layer !== "grid"; },
+        style: function (f) {
+          if (f.properties.layer !== "community") { return {}; }
+          return { color: "#666", weight: 1, fill: false, dashArray: f.properties.generated ? "4 4" : null };
+        },
         pointToLayer: function (f, latlng) {
           var p = f.properties;
           if (p.layer === "facility") {
@@ -177,7 +204,7 @@
           var fill = gained[p.id] ? "#8e44ad" : colour(p);
           return L.circleMarker(latlng, { radius: 4 + Math.min(10, Math.sqrt(p.households) / 6), color: "#333", weight: 0.5, fillColor: fill, fillOpacity: 0.85 });
         },
-        onEachFeature: function (f, l) { l.bindTooltip(f.properties.name); },
+        onEachFeature: function (f, l) { if (f.properties.layer !== "community") { l.bindTooltip(f.properties.name); } },
       }).addTo(map);
       var marks = sites.map(function (s, i) {
         return L.marker([s.lat, s.lon], { title: (i + 1) + ". " + s.label }).bindTooltip((i + 1) + ". " + s.label, { permanent: true });
