@@ -8,20 +8,21 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from openpyxl import Workbook
 
 from shezhi.lifecircle.models import AnalysisRun, ElementKind, Gap
 
 _STAGES = {
-    "start": "准备",
-    "network": "载入步行路网",
-    "inputs": "读取小区与设施",
-    "snap": "小区接入路网",
-    "summary": "汇总指标",
-    "store": "保存结果",
-    "done": "完成",
-    "failed": "失败",
-    "cancelled": "已取消",
+    "start": gettext_noop("准备"),
+    "network": gettext_noop("载入步行路网"),
+    "inputs": gettext_noop("读取小区与设施"),
+    "snap": gettext_noop("小区接入路网"),
+    "summary": gettext_noop("汇总指标"),
+    "store": gettext_noop("保存结果"),
+    "done": gettext_noop("完成"),
+    "failed": gettext_noop("失败"),
+    "cancelled": gettext_noop("已取消"),
 }
 
 
