@@ -25,7 +25,7 @@
         bar.value = s.progress;
         percent.textContent = s.progress + "%";
         status.textContent = s.status_display;
-        stage.textContent = s.stage_display;
+        stage.textContent = s.stage_display && !s.finished ? "· " + s.stage_display : "";
         box.dataset.status = s.status;
         if (s.finished) {
           // Reload once so the results (or the error) are drawn by the server.
