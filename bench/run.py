@@ -587,7 +587,7 @@ def main() -> None:
         "--sfca-categories", type=int, default=3, help="categories for the 2SFCA comparison on mosaics"
     )
     ap.add_argument(
-        "--megacity-timeout", type=float, default=400.0, help="seconds pandana may take on the megacity"
+        "--megacity-timeout", type=float, default=900.0, help="seconds pandana may take per megacity job"
     )
     ap.add_argument("--only", default="", help="comma-separated tasks: nearest1,nearest3,2sfca,mclp,pmedian")
     args = ap.parse_args()
@@ -629,9 +629,8 @@ def main() -> None:
             rows, files = [], {}
             for tool in [t for t in tools if t not in skip]:
                 f = str(WORK / f"{key}_{task}_{tool}.npz")
-                r = spawn(
-                    ["nearest", tool, spec["net"], spec["cats"], str(k), str(args.cutoff), f], args.timeout
-                )
+                limit = args.megacity_timeout if big and tool == "pandana" else args.timeout
+                r = spawn(["nearest", tool, spec["net"], spec["cats"], str(k), str(args.cutoff), f], limit)
                 r["tool"] = tool
                 rows.append(r)
                 if "error" not in r:
