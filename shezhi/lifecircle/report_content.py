@@ -23,7 +23,6 @@ from shezhi.accounts.models import User
 from shezhi.lifecircle import report, selectors
 from shezhi.lifecircle.models import (
     AnalysisRun,
-    Circle,
     CommunityResult,
     ElementKind,
     Gap,
@@ -332,10 +331,6 @@ def _map_layer(*, actor: User, run: AnalysisRun, scope: Division, element: Servi
             )
         )
     return layer
-
-
-def circle_label(value: str) -> str:
-    return str(Circle(value).label) if value in Circle.values else value
 
 
 def kind_label(value: str) -> str:

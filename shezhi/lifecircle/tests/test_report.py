@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.test import Client
+from fontTools.ttLib import TTFont
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -39,8 +40,8 @@ def _text(pdf: bytes) -> str:
     return re.sub(r"[ \t]+", " ", text)
 
 
-def _embedded_fonts(pdf: bytes) -> list[tuple[str, str, int]]:
-    """(base font, font file key, embedded bytes) of every composite font in the PDF."""
+def _embedded_fonts(pdf: bytes) -> list[tuple[str, str, bytes]]:
+    """(base font, font file key, embedded font file) of every composite font in the PDF."""
     fonts = {}
     for page in PdfReader(io.BytesIO(pdf)).pages:
         for font in page["/Resources"]["/Font"].values():
@@ -52,7 +53,7 @@ def _embedded_fonts(pdf: bytes) -> list[tuple[str, str, int]]:
             fonts[font.indirect_reference.idnum] = (
                 str(font["/BaseFont"]),
                 key,
-                len(descriptor[key].get_object().get_data()),
+                descriptor[key].get_object().get_data(),
             )
     return list(fonts.values())
 
@@ -73,9 +74,16 @@ def test_the_district_report_pdf_has_chinese_text_and_an_embedded_subset_font(wo
     assert {key for _name, key, _size in fonts} == {"/FontFile2"}  # TrueType outlines, embedded
     assert len(fonts) == 2  # regular and bold
     full = font_file().stat().st_size
-    for name, _key, size in fonts:
+    for name, _key, data in fonts:
         assert "+" in name  # the subset tag PDF readers expect, e.g. ABCDEF+NotoSansSC
-        assert size < full / 50, (name, size, full)
+        assert len(data) < full / 50, (name, len(data), full)
+    # Not boxes: every character of the area's name has a drawn glyph in the embedded font.
+    regular = next(TTFont(io.BytesIO(data)) for name, _k, data in fonts if not name.endswith("Bold"))
+    cmap, glyf = regular.getBestCmap(), regular["glyf"]
+    for char in "成华区" + top.community.name:
+        glyph = cmap.get(ord(char))
+        assert glyph not in (None, ".notdef"), char
+        assert glyf[glyph].numberOfContours > 0, char
     assert len(pdf) < 2_000_000
     page_images = sum(len(page.images) for page in PdfReader(io.BytesIO(pdf)).pages)
     assert page_images == 1  # the map
