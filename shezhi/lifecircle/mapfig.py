@@ -23,7 +23,7 @@ from shezhi.engine.network import WalkNetwork
 from shezhi.lifecircle.report_content import MapLayer
 
 #: Colours of the three states, shared with the legend the PDF draws.
-COLOURS = {"covered": "#2e7d32", "uncovered": "#ef6c00", "none": "#c62828"}
+COLOURS = {"covered": "#2e7d32", "uncovered": "#ef6c00", "none": "#c62828", "facility": "#1565c0"}
 STREET = "#9e9e9e"
 PAD_DEG = 0.004
 
@@ -74,6 +74,11 @@ def map_png(layer: MapLayer, net: WalkNetwork, *, width_in: float = 6.3, dpi: in
     sizes = 6 + 60 * np.sqrt(households / max(households.max(), 1))
     colours = [COLOURS[state(p.distance_m, p.ok)] for p in layer.points]
     ax.scatter(lons, lats, s=sizes, c=colours, edgecolors="white", linewidths=0.4, zorder=3)
+    if layer.facilities:
+        flon, flat = zip(*layer.facilities, strict=True)
+        ax.scatter(
+            flon, flat, s=22, marker="^", c=COLOURS["facility"], edgecolors="white", linewidths=0.4, zorder=4
+        )
     ax.set_xlim(west, east)
     ax.set_ylim(south, north)
     ax.set_aspect(aspect)

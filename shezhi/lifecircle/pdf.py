@@ -114,8 +114,8 @@ class _Collector:
     def bullets(self, lines: Sequence[str], *, numbered: bool = False) -> None:
         self._add("·", *lines, *(f"{i}." for i in range(1, len(lines) + 1)))
 
-    def figure(self, png: bytes | None, legend: Sequence[tuple[str, str]], caption: str) -> None:
-        self._add(caption, *(label for _c, label in legend))
+    def figure(self, png: bytes | None, legend: Sequence[tuple[str, str, str]], caption: str) -> None:
+        self._add(caption, *(label for _c, label, _s in legend))
 
     def footer_text(self, text: str) -> None:
         self._add(text, "0123456789/ ")
@@ -229,7 +229,7 @@ class _Writer:
             self.pdf.multi_cell(0, 5.5, line, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             self.pdf.ln(1)
 
-    def figure(self, png: bytes | None, legend: Sequence[tuple[str, str]], caption: str) -> None:
+    def figure(self, png: bytes | None, legend: Sequence[tuple[str, str, str]], caption: str) -> None:
         if png is not None:
             # Fitted into the text width and MAP_HEIGHT_MM, centred, aspect kept.
             width = self.pdf.w - self.pdf.l_margin - self.pdf.r_margin
@@ -240,11 +240,14 @@ class _Writer:
             self.pdf.set_y(y + height)
         self._reset(9)
         self.pdf.ln(2)
-        for colour, label in legend:
+        for colour, label, shape in legend:
             r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
             self.pdf.set_fill_color(r, g, b)
-            y = self.pdf.get_y()
-            self.pdf.ellipse(self.pdf.get_x(), y + 1.2, 3, 3, style="F")
+            x, y = self.pdf.get_x(), self.pdf.get_y()
+            if shape == "triangle":
+                self.pdf.polygon([(x, y + 4.2), (x + 3, y + 4.2), (x + 1.5, y + 1.2)], style="F")
+            else:
+                self.pdf.ellipse(x, y + 1.2, 3, 3, style="F")
             self.pdf.set_x(self.pdf.get_x() + 4.5)
             self.pdf.cell(self.pdf.get_string_width(label) + 6, 5.5, label)
         self.pdf.set_fill_color(255, 255, 255)
@@ -319,12 +322,14 @@ def _compose(w: Any, rep: EvaluationReport, png: bytes | None) -> None:
     w.figure(
         png,
         [
-            (COLOURS["covered"], _("%(r)s 米内可达") % {"r": rep.map.radius_m}),
-            (COLOURS["uncovered"], _("超出服务半径")),
-            (COLOURS["none"], _("搜索范围内没有")),
+            (COLOURS["covered"], _("%(r)s 米内可达") % {"r": rep.map.radius_m}, "dot"),
+            (COLOURS["uncovered"], _("超出服务半径"), "dot"),
+            (COLOURS["none"], _("搜索范围内没有"), "dot"),
+            (COLOURS["facility"], _("现有设施（%(n)d 处）") % {"n": len(rep.map.facilities)}, "triangle"),
         ],
         _(
-            "图：%(n)d 个小区（点的大小示意户数）按到最近%(name)s的步行距离着色，底图为步行路网。"
+            "图：%(n)d 个小区（点的大小示意户数）按到最近%(name)s的步行距离着色，"
+            "三角为本范围内的现有设施，底图为步行路网。"
             "地图数据 © OpenStreetMap contributors（ODbL）；社区边界为生成示意。"
         )
         % {"n": len(rep.map.points), "name": rep.map.name},

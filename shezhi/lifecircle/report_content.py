@@ -80,6 +80,7 @@ class MapLayer:
     name: str
     radius_m: int
     points: list[MapPoint] = field(default_factory=list)
+    facilities: list[tuple[float, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -329,6 +330,24 @@ def _map_layer(*, actor: User, run: AnalysisRun, scope: Division, element: Servi
                 distance_m=v.get("d"),
                 ok=bool(v.get("ok")),
             )
+        )
+    if layer.points:
+        # The element's facilities the actor may see, over the drawn extent.
+        from shezhi.people.models import Facility
+
+        lons = [p.lon for p in layer.points]
+        lats = [p.lat for p in layer.points]
+        pad = 0.004
+        layer.facilities = list(
+            Facility.objects.visible_to(actor)
+            .filter(
+                category=element.code,
+                lon__gte=min(lons) - pad,
+                lon__lte=max(lons) + pad,
+                lat__gte=min(lats) - pad,
+                lat__lte=max(lats) + pad,
+            )
+            .values_list("lon", "lat")
         )
     return layer
 

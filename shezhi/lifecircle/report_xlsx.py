@@ -11,6 +11,7 @@ from io import BytesIO
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -21,37 +22,45 @@ _BOLD = Font(bold=True)
 
 
 def _header(ws, row: list[str], widths: list[int]) -> None:  # type: ignore[no-untyped-def]
-    ws.append(row)
+    """Column widths, a frozen, filled heading row (write-only sheets: before any row)."""
     for i, width in enumerate(widths, start=1):
-        cell = ws.cell(row=ws.max_row, column=i)
-        cell.font = _BOLD
-        cell.fill = _HEAD
         ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = f"A{ws.max_row + 1}"
+    ws.freeze_panes = "A2"
+    ws.append([_styled(ws, text, font=_BOLD, fill=_HEAD) for text in row])
+
+
+def _styled(ws, value: object, **style: object) -> WriteOnlyCell:  # type: ignore[no-untyped-def]
+    cell = WriteOnlyCell(ws, value=value)
+    for name, v in style.items():
+        setattr(cell, name, v)
+    return cell
+
+
+def _pct(ws, value: float) -> WriteOnlyCell:  # type: ignore[no-untyped-def]
+    return _styled(ws, round(value, 4), number_format="0.0%")
 
 
 def report_xlsx(rep: EvaluationReport) -> bytes:
-    wb = Workbook()
-    overview = wb.active
-    overview.title = _("概况")
-    overview.append([rep.title])
-    overview["A1"].font = Font(bold=True, size=14)
+    wb = Workbook(write_only=True)  # streamed: the gap list of a city has tens of thousands of rows
+    overview = wb.create_sheet(_("概况"))
+    for col, width in zip("ABCD", (16, 40, 14, 70), strict=True):
+        overview.column_dimensions[col].width = width
+    overview.append([_styled(overview, rep.title, font=Font(bold=True, size=14))])
     for k, v in rep.facts:
         overview.append([k, v])
     overview.append([])
-    overview.append([_("四类指标"), _("指标值"), _("单位"), _("计算方法")])
-    for cell in overview[overview.max_row]:
-        cell.font = _BOLD
-        cell.fill = _HEAD
+    overview.append(
+        [
+            _styled(overview, t, font=_BOLD, fill=_HEAD)
+            for t in (_("四类指标"), _("指标值"), _("单位"), _("计算方法"))
+        ]
+    )
     for i in rep.indicators:
         overview.append([i["kind"], i["value"], i["unit"], i["formula"]])
     overview.append([])
-    overview.append([_("数据来源与许可")])
-    overview[f"A{overview.max_row}"].font = _BOLD
+    overview.append([_styled(overview, _("数据来源与许可"), font=_BOLD)])
     for line in rep.sources:
         overview.append([line])
-    for col, width in zip("ABCD", (16, 40, 14, 70), strict=True):
-        overview.column_dimensions[col].width = width
 
     elements = wb.create_sheet(_("服务要素"))
     _header(
@@ -83,11 +92,10 @@ def report_xlsx(rep: EvaluationReport) -> bytes:
                 e.facilities,
                 round(e.households),
                 round(e.covered),
-                round(e.coverage, 4),
+                _pct(elements, e.coverage),
                 round(e.mean_walk_m) if e.mean_walk_m is not None else None,
             ]
         )
-        elements.cell(row=elements.max_row, column=10).number_format = "0.0%"
 
     communities = wb.create_sheet(_("社区"))
     _header(
@@ -121,7 +129,7 @@ def report_xlsx(rep: EvaluationReport) -> bytes:
                     name,
                     round(v["households"]),
                     round(v["covered"]),
-                    round(v["coverage"], 4),
+                    _pct(communities, v["coverage"]),
                     v["facilities"],
                     round(v.get("floor_area_m2") or 0, 1),
                     round(v["per_100_households_m2"], 1)
@@ -134,7 +142,6 @@ def report_xlsx(rep: EvaluationReport) -> bytes:
                     round(v["mean_walk_m"]) if v.get("mean_walk_m") is not None else None,
                 ]
             )
-            communities.cell(row=communities.max_row, column=6).number_format = "0.0%"
 
     gaps = wb.create_sheet(_("短板清单"))
     _header(
@@ -162,17 +169,15 @@ def report_xlsx(rep: EvaluationReport) -> bytes:
                 g.element_name,
                 g.get_kind_display(),
                 g.uncovered_households,
-                round(g.coverage, 4),
+                _pct(gaps, g.coverage),
                 g.detail,
             ]
         )
-        gaps.cell(row=gaps.max_row, column=8).number_format = "0.0%"
 
     advice = wb.create_sheet(_("建议"))
     _header(advice, ["#", _("建议")], [6, 120])
     for i, line in enumerate(rep.recommendations + rep.notes, start=1):
-        advice.append([i, line])
-        advice.cell(row=advice.max_row, column=2).alignment = Alignment(wrap_text=True)
+        advice.append([i, _styled(advice, line, alignment=Alignment(wrap_text=True))])
 
     buffer = BytesIO()
     wb.save(buffer)

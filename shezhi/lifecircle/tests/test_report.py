@@ -104,7 +104,7 @@ def test_the_excel_report_has_the_sheets_and_every_gap(world, demo_run):
     assert len(gaps) - 1 == Gap.objects.filter(run=demo_run).count()
     ranks = [row[0] for row in gaps[1:]]
     assert ranks == sorted(ranks)
-    overview = [row[0] for row in wb["概况"].iter_rows(values_only=True)]
+    overview = [row[0] for row in wb["概况"].iter_rows(values_only=True) if row]
     assert {"规模", "覆盖", "效率", "品质"} <= set(overview)
     elements = list(wb["服务要素"].iter_rows(values_only=True))
     assert len(elements) - 1 == demo_run.standard.elements.count()
