@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shezhi.lifecircle import views
+from shezhi.lifecircle import report_views, views
 
 app_name = "lifecircle"
 urlpatterns = [
@@ -19,4 +19,6 @@ urlpatterns = [
     path("standard/", views.standard, name="standard"),
     path("standard/v<int:number>/", views.standard, name="standard_version"),
     path("standard/elements/<slug:code>/revise/", views.element_revise, name="element_revise"),
+    path("runs/<int:pk>/report.pdf", report_views.run_report_pdf, name="run_report_pdf"),
+    path("runs/<int:pk>/report.xlsx", report_views.run_report_xlsx, name="run_report_xlsx"),
 ]
