@@ -58,7 +58,9 @@ def layers(*, actor: User, run: AnalysisRun, element: ServiceElement) -> dict[st
         )
     if lons:
         pad = 0.01
-        facilities = Facility.objects.filter(
+        # Shown through the one scoping primitive: the run counted every facility near the
+        # area (a walker crosses area lines), the map shows those this user may see.
+        facilities = Facility.objects.visible_to(actor).filter(
             category=element.code,
             lon__gte=min(lons) - pad,
             lon__lte=max(lons) + pad,

@@ -304,7 +304,7 @@ def siting_recommend(*, actor: User, run: AnalysisRun, element_code: str, p: int
         )
     elif source == CandidateSource.PUBLIC:
         hosts = list(
-            Facility.objects.filter(
+            Facility.objects.visible_to(actor).filter(
                 category__in=siting.PUBLIC_HOSTS, community__code__startswith=run.area.prefix
             ).values_list("name", "lon", "lat")
         )
