@@ -10,68 +10,15 @@ goes to the triage queue (待分拨) of the intake's area, never dropped.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
-import shapely
 from django.db.models import Q
 from shapely.geometry import Point, shape
-from shapely.strtree import STRtree
 
 from shezhi.cases.models import Category, RoutingRule, Unit
 from shezhi.common.coords import CRS, to_wgs84
-from shezhi.places.models import Compound, Division, Grid, GridKind
-
-_KIND_RANK = {GridKind.MICRO: 3, GridKind.GENERAL: 2, GridKind.DEDICATED: 1, GridKind.TOTAL: 0}
-
-
-class _GridIndex:
-    """Grid boundaries in an STRtree, rebuilt when the grid table changes."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._signature: tuple[int, int | None] | None = None
-        self._tree: STRtree | None = None
-        self._ids: list[int] = []
-        self._ranks: list[int] = []
-        self._geoms: list[shapely.Geometry] = []
-
-    def _current_signature(self) -> tuple[int, int | None]:
-        from django.db.models import Count, Max
-
-        agg = Grid.objects.aggregate(n=Count("id"), top=Max("id"))
-        return agg["n"], agg["top"]
-
-    def _build(self) -> None:
-        ids, ranks, geoms = [], [], []
-        for pk, kind, boundary in Grid.objects.values_list("pk", "kind", "boundary").order_by("pk"):
-            try:
-                geom = shape(boundary)
-            except (TypeError, ValueError, AttributeError, KeyError):
-                continue
-            ids.append(pk)
-            ranks.append(_KIND_RANK.get(kind, 0))
-            geoms.append(geom)
-        self._ids, self._ranks, self._geoms = ids, ranks, geoms
-        self._tree = STRtree(geoms) if geoms else None
-
-    def grid_at(self, lon: float, lat: float) -> int | None:
-        """Primary key of the most specific grid containing the WGS-84 point, or None."""
-        with self._lock:
-            signature = self._current_signature()
-            if signature != self._signature:
-                self._build()
-                self._signature = signature
-            if self._tree is None:
-                return None
-            hits = self._tree.query(Point(lon, lat), predicate="intersects")
-            if not len(hits):
-                return None
-            best = max((int(i) for i in hits), key=lambda i: (self._ranks[i], -self._geoms[i].area))
-            return self._ids[best]
-
-
-GRID_INDEX = _GridIndex()
+from shezhi.places.locator import GRID_INDEX
+from shezhi.places.models import Compound, Division, Grid
 
 
 @dataclass

@@ -2,16 +2,20 @@
 
 The most specific grid wins (微网格 over 一般网格 over 专属网格 over 总网格); a point in no
 grid is still placed in the community whose boundary holds it. Coordinates are WGS-84.
+:func:`locate_points` places many points at once (imports); :data:`GRID_INDEX` keeps the
+grid tree in memory for one point at a time (case intake), rebuilt when the grids change.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from shapely.geometry import shape
+from shapely.geometry import Point, shape
+from shapely.strtree import STRtree
 
 from shezhi.accounts.roles import DivisionLevel
 from shezhi.places.models import Division, Grid, GridKind
@@ -70,3 +74,53 @@ def locate_points(lon: Sequence[float], lat: Sequence[float], *, within: str = "
         community = community_of_grid[grid] if grid is not None else community_at.get(i)
         placements.append(Placement(community_id=community, grid_id=grid))
     return placements
+
+
+class GridIndex:
+    """Grid boundaries in an STRtree, rebuilt when the grid table changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._signature: tuple[int, int | None] | None = None
+        self._tree: STRtree | None = None
+        self._ids: list[int] = []
+        self._ranks: list[int] = []
+        self._geoms: list[shapely.Geometry] = []
+
+    def _current_signature(self) -> tuple[int, int | None]:
+        from django.db.models import Count, Max
+
+        agg = Grid.objects.aggregate(n=Count("id"), top=Max("id"))
+        return agg["n"], agg["top"]
+
+    def _build(self) -> None:
+        ids, ranks, geoms = [], [], []
+        for pk, kind, boundary in Grid.objects.values_list("pk", "kind", "boundary").order_by("pk"):
+            try:
+                geom = shape(boundary)
+            except (TypeError, ValueError, AttributeError, KeyError):
+                continue
+            ids.append(pk)
+            ranks.append(_KIND_RANK.get(kind, 0))
+            geoms.append(geom)
+        self._ids, self._ranks, self._geoms = ids, ranks, geoms
+        self._tree = STRtree(geoms) if geoms else None
+
+    def grid_at(self, lon: float, lat: float) -> int | None:
+        """Primary key of the most specific grid containing the WGS-84 point, or None."""
+        with self._lock:
+            signature = self._current_signature()
+            if signature != self._signature:
+                self._build()
+                self._signature = signature
+            if self._tree is None:
+                return None
+            hits = self._tree.query(Point(lon, lat), predicate="intersects")
+            if not len(hits):
+                return None
+            best = max((int(i) for i in hits), key=lambda i: (self._ranks[i], -self._geoms[i].area))
+            return self._ids[best]
+
+
+#: The process-wide index for single points (intake, routing).
+GRID_INDEX = GridIndex()
