@@ -81,17 +81,19 @@ class GridIndex:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._signature: tuple[int, int | None] | None = None
+        self._signature: tuple[int, int | None, float | None] | None = None
         self._tree: STRtree | None = None
         self._ids: list[int] = []
         self._ranks: list[int] = []
         self._geoms: list[shapely.Geometry] = []
 
-    def _current_signature(self) -> tuple[int, int | None]:
-        from django.db.models import Count, Max
+    def _current_signature(self) -> tuple[int, int | None, float | None]:
+        from django.db.models import Count, Max, Sum
 
-        agg = Grid.objects.aggregate(n=Count("id"), top=Max("id"))
-        return agg["n"], agg["top"]
+        # Count and top id see added or deleted grids; the summed area sees a boundary
+        # re-imported in place (the importer recomputes each grid's area).
+        agg = Grid.objects.aggregate(n=Count("id"), top=Max("id"), area=Sum("area_m2"))
+        return agg["n"], agg["top"], round(agg["area"], 3) if agg["area"] is not None else None
 
     def _build(self) -> None:
         ids, ranks, geoms = [], [], []

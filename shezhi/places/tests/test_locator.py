@@ -23,3 +23,19 @@ def test_a_point_outside_every_area_is_placed_nowhere(db):
     (placement,) = locate_points([100.0], [25.0])
     assert placement.grid_id is None
     assert placement.community_id is None
+
+
+def test_the_cached_index_sees_a_boundary_reimported_in_place(world):
+    from shapely.geometry import box, mapping
+
+    from shezhi.places.geometry import area_m2
+    from shezhi.places.locator import GRID_INDEX
+
+    grid = world.grid_y
+    far = (104.30, 30.90)  # outside every demo grid
+    assert GRID_INDEX.grid_at(*far) is None
+    moved = box(far[0] - 0.001, far[1] - 0.001, far[0] + 0.001, far[1] + 0.001)
+    grid.boundary = mapping(moved)
+    grid.area_m2 = area_m2(moved)
+    grid.save()
+    assert GRID_INDEX.grid_at(*far) == grid.pk
