@@ -28,7 +28,7 @@ data: setup assets
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_places
 	$(PY) manage.py load_people
-	$(PY) manage.py load_lifecircle
+	$(PY) manage.py load_lifecircle --streets
 	$(PY) manage.py load_cases
 	$(PY) manage.py collectstatic --noinput -v0
 

@@ -226,3 +226,15 @@ def test_isochrones_around_a_facility(world, demo_run):
     assert five.difference(fifteen).area < 0.01 * five.area  # nested, up to the 1e-6° rounding
     missing = client.get(f"/lifecircle/runs/{demo_run.pk}/isochrone.geojson")
     assert missing.status_code == 400
+
+
+def test_street_staff_find_their_street_evaluated_after_make_data(world):
+    from django.core.management import call_command
+
+    call_command("load_lifecircle", "--streets", stdout=io.StringIO())
+    runs = AnalysisRun.objects.visible_to(world.sam).filter(status=RunStatus.DONE)
+    assert [r.area for r in runs] == [world.street_x]
+    again = io.StringIO()
+    call_command("load_lifecircle", "--streets", stdout=again)
+    assert "up to date" in again.getvalue()
+    assert AnalysisRun.objects.visible_to(world.sam).count() == 1

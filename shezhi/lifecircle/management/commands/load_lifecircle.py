@@ -18,6 +18,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--no-run", action="store_true", help="不计算演示评估 / skip the demo evaluation")
+        parser.add_argument(
+            "--streets",
+            action="store_true",
+            help="另为每个街道计算评估，街道账号登录即可见 / also evaluate each street, for street accounts",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         version = standard_seed_default()
@@ -37,18 +42,22 @@ class Command(BaseCommand):
         if options["no_run"]:
             return
         current = version.__class__.objects.order_by("-number").first()
-        # The adult evaluation and the elderly view (一老一小: slower walk, smaller circles).
-        for walker in (Walker.ADULT, Walker.ELDERLY):
+        # The adult evaluation and the elderly view (一老一小: slower walk, smaller circles);
+        # street runs for street staff, who see runs of their own street only.
+        plan = [(district, Walker.ADULT), (district, Walker.ELDERLY)]
+        if options["streets"]:
+            plan += [(street, Walker.ADULT) for street in district.children.order_by("code")]
+        for area, walker in plan:
             done = AnalysisRun.objects.filter(
-                area=district, standard=current, walker=walker, status=RunStatus.DONE
+                area=area, standard=current, walker=walker, status=RunStatus.DONE
             ).exists()
             if done and not (report.created or report.updated):
-                self.stdout.write(f"演示评估（{walker.label}）已是最新 / the demo evaluation is up to date")
+                self.stdout.write(f"演示评估（{area.name}，{walker.label}）已是最新 / up to date")
                 continue
-            run = AnalysisRun.objects.create(area=district, standard=current, walker=walker, created_by=None)
+            run = AnalysisRun.objects.create(area=area, standard=current, walker=walker, created_by=None)
             outcome = execute(run.pk)
             run.refresh_from_db()
             self.stdout.write(
-                f"演示评估 #{run.pk}（{district.name}，{walker.label}）：{run.get_status_display()}，"
+                f"演示评估 #{run.pk}（{area.name}，{walker.label}）：{run.get_status_display()}，"
                 f"短板 {run.gaps.count()} 条 / demo evaluation #{run.pk} ({walker.value}): {outcome}"
             )
