@@ -30,10 +30,14 @@ from shezhi.engine.metrics import Accessibility
 from shezhi.engine.network import WalkNetwork
 from shezhi.engine.snap import Snapped
 from shezhi.engine.supply import two_step_fca
-from shezhi.lifecircle.models import ElementKind, GapKind, ServiceElement
+from shezhi.lifecircle.models import (
+    REFERENCE_SPEED_MPS,
+    ElementKind,
+    GapKind,
+    ServiceElement,
+    walking_radius_m,
+)
 
-#: Speed the standard's radii assume (1000 m in 15 minutes).
-REFERENCE_SPEED_MPS = 1.1
 #: Residents per household where only households are known (成都 七普 平均家庭户规模约 2.5 人; 估算).
 PERSONS_PER_HOUSEHOLD = 2.5
 #: Origins and facilities farther than this from every walkable edge are reported, not used.
@@ -126,7 +130,7 @@ class Inputs:
 
     def radius(self, rule: Rule) -> float:
         """The element's radius for this run's walker."""
-        return rule.radius_m * self.speed_mps / REFERENCE_SPEED_MPS
+        return walking_radius_m(rule.radius_m, self.speed_mps)
 
 
 @dataclass

@@ -12,23 +12,20 @@ importing the same file again updates the same facilities instead of adding dupl
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
-import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from openpyxl import load_workbook
 
 from shezhi.accounts.models import User
 from shezhi.common.coords import CRS, out_of_china, to_wgs84
 from shezhi.common.errors import ImportRejected, Problem, RowError
 from shezhi.lifecircle.matching import CategoryMatcher
+from shezhi.people.readers import table_rows
 from shezhi.places.locator import locate_points
 from shezhi.places.models import Division, Source
 
@@ -82,26 +79,9 @@ def _rows(path: Path, filename: str) -> Iterator[tuple[int, dict[str, Any]]]:
     if lower.endswith((".geojson", ".json")):
         yield from _geojson_rows(path)
         return
-    if lower.endswith(".xlsx"):
-        if not zipfile.is_zipfile(path):
-            raise _file_error("文件不是有效的 Excel（.xlsx）", "not a valid .xlsx file")
-        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
-        table: Iterator[tuple[int, list[Any]]] = (
-            (i, list(r)) for i, r in enumerate(sheet.iter_rows(values_only=True), start=1)
-        )
-    elif lower.endswith(".csv"):
-        raw = path.read_bytes()
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise _file_error("CSV 编码无法识别（应为 UTF-8 或 GB18030）", "CSV must be UTF-8 or GB18030")
-        table = ((i, r) for i, r in enumerate(csv.reader(io.StringIO(text)), start=1))
-    else:
+    if not lower.endswith((".xlsx", ".csv")):
         raise _file_error("只支持 .xlsx、.csv 或 .geojson 文件", "only .xlsx, .csv or .geojson files")
+    table = table_rows(path, filename)  # the basic database's streaming reader
     header: list[str | None] | None = None
     for line, cells in table:
         if header is None:

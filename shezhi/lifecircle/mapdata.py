@@ -30,7 +30,7 @@ def layers(*, actor: User, run: AnalysisRun, element: ServiceElement) -> dict[st
     """GeoJSON of the actor's compounds (walk to ``element``) and the element's facilities."""
     from shezhi.people.models import Facility
 
-    radius = element.radius_m * run.speed_mps / 1.1
+    radius = run.radius_m(element)
     features = []
     lons, lats = [], []
     for r in selectors.compound_results(actor=actor, run=run):

@@ -114,6 +114,13 @@ class Walker(models.TextChoices):
 #: Walking speeds in m/s. GB 50180-2018's 1000 m in 15 minutes is about 1.1 m/s; older
 #: pedestrians walk about 0.8 m/s, so their circles shrink by the same ratio.
 WALK_SPEED_MPS = {Walker.ADULT: 1.1, Walker.ELDERLY: 0.8}
+#: The speed the standard's radii assume.
+REFERENCE_SPEED_MPS = WALK_SPEED_MPS[Walker.ADULT]
+
+
+def walking_radius_m(radius_m: float, speed_mps: float) -> float:
+    """A standard radius for a walker of ``speed_mps``: the same minutes, fewer metres when slower."""
+    return radius_m * speed_mps / REFERENCE_SPEED_MPS
 
 
 class RunStatus(models.TextChoices):
@@ -169,6 +176,10 @@ class AnalysisRun(models.Model):
     @property
     def speed_mps(self) -> float:
         return WALK_SPEED_MPS[Walker(self.walker)]
+
+    def radius_m(self, element: ServiceElement) -> float:
+        """``element``'s radius for this run's walker."""
+        return walking_radius_m(element.radius_m, self.speed_mps)
 
     @property
     def finished(self) -> bool:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from openpyxl import Workbook
 
-from shezhi.lifecircle.models import AnalysisRun, ElementKind, Gap
+from shezhi.lifecircle.models import REFERENCE_SPEED_MPS, AnalysisRun, ElementKind, Gap
 
 _STAGES = {
     "start": gettext_noop("准备"),
@@ -43,7 +43,7 @@ def four_kinds(run: AnalysisRun) -> list[dict[str, Any]]:
     per_100 = station.get("floor_area_m2", 0) / households * 100 if households else 0
     coverage = sum(e["coverage"] for e in basic.values()) / len(basic) if basic else 0
     walks = [e["mean_walk_m"] for e in basic.values() if e.get("mean_walk_m") is not None]
-    minutes = sum(walks) / len(walks) / s.get("speed_mps", 1.1) / 60 if walks else None
+    minutes = sum(walks) / len(walks) / s.get("speed_mps", REFERENCE_SPEED_MPS) / 60 if walks else None
     present = sum(1 for e in others.values() if e["coverage"] > 0)
     return [
         {

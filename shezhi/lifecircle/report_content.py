@@ -203,7 +203,7 @@ def _element_rows(
                 circle=e.get_circle_display(),
                 kind=e.kind,
                 level=e.get_level_minutes_display(),
-                radius_m=round(e.radius_m * run.speed_mps / 1.1),
+                radius_m=round(run.radius_m(e)),
                 households=hh,
                 covered=sum(v["covered"] for v in values),
                 facilities=sum(v["facilities"] for v in values),
@@ -315,7 +315,7 @@ def _named(gaps: list[Gap]) -> str:
 
 def _map_layer(*, actor: User, run: AnalysisRun, scope: Division, element: ServiceElement) -> MapLayer:
     layer = MapLayer(
-        code=element.code, name=element.name, radius_m=round(element.radius_m * run.speed_mps / 1.1)
+        code=element.code, name=element.name, radius_m=round(run.radius_m(element))
     )
     results = selectors.compound_results(actor=actor, run=run).filter(
         community__code__startswith=scope.prefix

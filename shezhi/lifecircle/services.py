@@ -34,6 +34,9 @@ from shezhi.places.locator import locate_points
 from shezhi.places.models import Division, Source
 from shezhi.places.osm import BUNDLED_PBF
 
+#: What an OSM import sets on a facility (and updates on re-import).
+OSM_FACILITY_FIELDS = ["name", "category", "level", "community_id", "grid_id", "lon", "lat"]
+
 #: Roles that evaluate the life circle of their area.
 ANALYSTS = frozenset({Role.CITY_ADMIN, Role.DISTRICT_STAFF, Role.STREET_STAFF, Role.PLANNER})
 
@@ -164,7 +167,8 @@ def facilities_import_osm(*, pbf: Path = BUNDLED_PBF, within: str = "") -> Facil
         f.source_ref: f for f in Facility.objects.filter(source=Source.OSM, source_ref__startswith="osm:")
     }
     seen: set[str] = set()
-    new, changed = [], []
+    new: list[Facility] = []
+    changed: list[Facility] = []
     for poi, place in zip(pois, placements, strict=True):
         ref = f"osm:{poi.ref}"
         if place.community_id is None or ref in seen:
@@ -192,7 +196,7 @@ def facilities_import_osm(*, pbf: Path = BUNDLED_PBF, within: str = "") -> Facil
             new.append(Facility(source=Source.OSM, source_ref=ref, **values))
     with transaction.atomic():
         Facility.objects.bulk_create(new)
-        Facility.objects.bulk_update(changed, list(values) if changed else ["name"])
+        Facility.objects.bulk_update(changed, OSM_FACILITY_FIELDS)
     report.created, report.updated = len(new), len(changed)
     return report
 

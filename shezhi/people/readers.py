@@ -123,9 +123,14 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
             ) from exc
 
 
+def table_rows(path: Path, filename: str) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells as text) of an .xlsx (first sheet) or CSV (UTF-8 or GB18030), streamed."""
+    return _xlsx_rows(path) if _is_xlsx(path, filename) else _csv_rows(path)
+
+
 def read_rows(path: Path, filename: str) -> Iterator[tuple[int, dict[str, str]]]:
     """(line, {column key: text}) for every non-empty data row; checks the header first."""
-    rows = _xlsx_rows(path) if _is_xlsx(path, filename) else _csv_rows(path)
+    rows = table_rows(path, filename)
     header: list[Column | None] | None = None
     for line, cells in rows:
         if header is None:
