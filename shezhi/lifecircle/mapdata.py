@@ -10,6 +10,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+import shapely
 from django.core.exceptions import ValidationError
 
 from shezhi.accounts.models import User
@@ -60,13 +61,17 @@ def layers(*, actor: User, run: AnalysisRun, element: ServiceElement) -> dict[st
         pad = 0.01
         # Shown through the one scoping primitive: the run counted every facility near the
         # area (a walker crosses area lines), the map shows those this user may see.
-        facilities = Facility.objects.visible_to(actor).filter(
-            category=element.code,
-            lon__gte=min(lons) - pad,
-            lon__lte=max(lons) + pad,
-            lat__gte=min(lats) - pad,
-            lat__lte=max(lats) + pad,
-        ).values_list("pk", "name", "lon", "lat", "synthetic")
+        facilities = (
+            Facility.objects.visible_to(actor)
+            .filter(
+                category=element.code,
+                lon__gte=min(lons) - pad,
+                lon__lte=max(lons) + pad,
+                lat__gte=min(lats) - pad,
+                lat__lte=max(lats) + pad,
+            )
+            .values_list("pk", "name", "lon", "lat", "synthetic")
+        )
         for pk, name, lon, lat, synthetic in facilities:
             features.append(
                 {
@@ -143,17 +148,11 @@ def isochrone_geojson(*, run: AnalysisRun, lon: float, lat: float) -> dict[str, 
             {
                 "type": "Feature",
                 "properties": {"minutes": minutes},
-                "geometry": mapping(shapely_round(poly)),
+                "geometry": mapping(shapely.set_precision(poly, 1e-6)),
             }
             for minutes, poly in zip((15, 10, 5), reversed(polygons), strict=True)
         ],
     }
-
-
-def shapely_round(geom: Any, digits: int = 6) -> Any:
-    import shapely
-
-    return shapely.set_precision(geom, 10**-digits)
 
 
 def community_boundaries(*, actor: User, run: AnalysisRun) -> list[dict[str, Any]]:

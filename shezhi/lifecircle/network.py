@@ -50,9 +50,3 @@ def walk_network(pbf: Path = BUNDLED_PBF) -> tuple[WalkNetwork, str, bool]:
             parsed = True
         _loaded[key] = net
         return net, key, parsed
-
-
-def forget_loaded() -> None:
-    """Drop the in-memory copies (tests)."""
-    with _lock:
-        _loaded.clear()

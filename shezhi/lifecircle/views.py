@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from shezhi.accounts.roles import Role
 from shezhi.accounts.scoping import not_area_scoped
-from shezhi.common.errors import ImportRejected
+from shezhi.common.errors import ImportRejected, Problem
 from shezhi.lifecircle import facility_import as facility_imports
 from shezhi.lifecircle import mapdata, report, selectors, services
 from shezhi.lifecircle.forms import (
@@ -266,8 +266,9 @@ def run_what_if(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse(body)
 
 
-def problem(code: str, zh: str, en: str) -> dict[str, str]:
-    return {"code": code, "message": zh, "message_en": en}
+def problem(code: str, zh: str, en: str) -> dict[str, str | None]:
+    """The platform's error shape (``code``, ``message``, ``message_en``) for a JSON answer."""
+    return Problem(code=code, zh=zh, en=en).as_dict()
 
 
 # --------------------------------------------------------------------------- siting
