@@ -23,3 +23,23 @@ A planner's session, pandana-style (``WalkNetwork.from_pbf(path)`` reads a city 
 >>> coverage(near.distance[:, 0], minutes_to_metres([1, 5]), weights=[120, 80, 40]).total.tolist()
 [0.16666666666666666, 1.0]
 """
+
+
+def load_kernels() -> None:
+    """Load the compiled search kernels now rather than on the first query.
+
+    The kernels are numba functions compiled once into numba's on-disk cache (the first run
+    of a fresh checkout compiles them, which takes a minute); a new process still spends about
+    0.3 s loading them, the way a C extension is loaded at import. Call this when a worker or a
+    notebook starts so that the first query is as fast as the others.
+    """
+    from shezhi.engine.metrics import Accessibility
+    from shezhi.engine.network import WalkNetwork
+    from shezhi.engine.snap import snap_nodes
+
+    net = WalkNetwork.from_edges([0.0, 0.001, 0.002], [0.0, 0.0, 0.0], [0, 1], [1, 2])
+    acc = Accessibility(net, snap_nodes(net, [0, 2]))
+    shop = snap_nodes(net, [1])
+    for k in (1, 2):
+        acc.nearest(shop, k=k, cutoff_m=500.0)
+    acc.pairs(shop, cutoff_m=500.0)

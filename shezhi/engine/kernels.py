@@ -461,3 +461,53 @@ def single_source(indptr, indices, weights, seed_node, seed_dist, cutoff):  # ty
                 dist[y] = nd
                 size = _heap_push(hd, hn, size, nd, y)
     return dist
+
+
+@njit(cache=True, nogil=True)
+def symmetric_csr(n, u, v, w):  # type: ignore[no-untyped-def]
+    """Symmetric CSR of undirected edges: rows sorted by column, parallel edges cut to the shortest.
+
+    A counting sort by row, then each (short) row sorted in place: linear in the edges.
+    """
+    m = u.size
+    count = np.zeros(n + 1, np.int64)
+    for e in range(m):
+        count[u[e] + 1] += 1
+        count[v[e] + 1] += 1
+    for x in range(n):
+        count[x + 1] += count[x]
+    fill = count[:-1].copy()
+    col = np.empty(2 * m, np.int32)
+    wt = np.empty(2 * m, np.float64)
+    for e in range(m):
+        a = u[e]
+        b = v[e]
+        col[fill[a]] = b
+        wt[fill[a]] = w[e]
+        fill[a] += 1
+        col[fill[b]] = a
+        wt[fill[b]] = w[e]
+        fill[b] += 1
+    indptr = np.zeros(n + 1, np.int64)
+    out = 0
+    for x in range(n):
+        lo = count[x]
+        hi = count[x + 1]
+        for i in range(lo + 1, hi):  # insertion sort by (column, weight)
+            c = col[i]
+            d = wt[i]
+            j = i - 1
+            while j >= lo and (col[j] > c or (col[j] == c and wt[j] > d)):
+                col[j + 1] = col[j]
+                wt[j + 1] = wt[j]
+                j -= 1
+            col[j + 1] = c
+            wt[j + 1] = d
+        for i in range(lo, hi):
+            if i > lo and col[i] == col[i - 1]:
+                continue  # a parallel edge, longer than the one kept
+            col[out] = col[i]
+            wt[out] = wt[i]
+            out += 1
+        indptr[x + 1] = out
+    return indptr, col[:out].copy(), wt[:out].copy()

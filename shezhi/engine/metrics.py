@@ -202,13 +202,15 @@ class Accessibility:
     def node_labels(
         self, facilities: Snapped, *, k: int = 1, cutoff_m: float = 1500.0, delta_m: float = DEFAULT_DELTA_M
     ) -> tuple[NDArray[np.float64], NDArray[np.int32]]:
-        """k nearest facilities of every *node* (the multi-source search itself)."""
+        """k nearest facilities of every *node* (the multi-source search itself).
+
+        The search runs on the network's core graph (:mod:`shezhi.engine.chains`: degree-2
+        nodes folded into their chains), built once per network and kept with it.
+        """
         if not 1 <= k <= 64:
             raise InputError(f"k must be between 1 and 64, got {k}")
         node, dist, fac = self._seeds(facilities)
-        return kernels.knn_multi_source(  # type: ignore[no-any-return]
-            self.net.indptr, self.net.indices, self.net.weights, node, dist, fac, k, float(cutoff_m), delta_m
-        )
+        return self.net.chains().search(node, dist, fac, k=k, cutoff=float(cutoff_m), delta=delta_m)
 
     # -- queries ----------------------------------------------------------------------------
     def nearest(

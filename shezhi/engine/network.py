@@ -22,6 +22,7 @@ from scipy.sparse import csgraph
 from shezhi.engine.errors import InputError, NetworkError
 
 if TYPE_CHECKING:
+    from shezhi.engine.chains import Chains
     from shezhi.engine.metrics import Accessibility
     from shezhi.engine.snap import Snapped
 
@@ -481,6 +482,14 @@ class WalkNetwork:
         _, idx = self._cache["kdtree"].query(np.column_stack([x, y]))
         return np.asarray(idx, dtype=np.int64)
 
+    def chains(self) -> Chains:
+        """The core graph with the degree-2 chains folded in (built on first use, then kept)."""
+        if "chains" not in self._cache:
+            from shezhi.engine.chains import Chains
+
+            self._cache["chains"] = Chains.of(self.indptr, self.indices, self.weights)
+        return self._cache["chains"]  # type: ignore[no-any-return]
+
     def snap(self, lon: ArrayLike, lat: ArrayLike, **kwargs: Any) -> Snapped:
         """Snap points onto the nearest edge; see :func:`shezhi.engine.snap.snap`."""
         from shezhi.engine.snap import snap
@@ -538,17 +547,11 @@ def _csr(
     n: int, u: NDArray[Any], v: NDArray[Any], w: NDArray[np.float64]
 ) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.float64]]:
     """Symmetric CSR with parallel edges reduced to the shortest, rows sorted by column."""
-    src = np.concatenate([u, v]).astype(np.int64)
-    dst = np.concatenate([v, u]).astype(np.int64)
-    ww = np.concatenate([w, w])
-    order = np.lexsort((ww, dst, src))
-    src, dst, ww = src[order], dst[order], ww[order]
-    first = np.ones(src.size, dtype=bool)
-    first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
-    src, dst, ww = src[first], dst[first], ww[first]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-    return indptr, dst.astype(np.int32), ww.astype(np.float64)
+    from shezhi.engine.kernels import symmetric_csr
+
+    return symmetric_csr(  # type: ignore[no-any-return]
+        int(n), np.asarray(u, dtype=np.int64), np.asarray(v, dtype=np.int64), np.asarray(w, dtype=np.float64)
+    )
 
 
 def check_lonlat(lon: ArrayLike, lat: ArrayLike, what: str = "points") -> tuple[NDArray[np.float64], ...]:
