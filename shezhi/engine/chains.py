@@ -16,6 +16,7 @@ Core nodes keep the network's (cache-friendly Morton) order among themselves.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -188,7 +189,9 @@ class Chains:
     weights: NDArray[np.float64]
 
     @classmethod
-    def of(cls, indptr: NDArray[np.int64], indices: NDArray[np.int32], weights: NDArray[np.float64]) -> Chains:
+    def of(
+        cls, indptr: NDArray[np.int64], indices: NDArray[np.int32], weights: NDArray[np.float64]
+    ) -> Chains:
         """Contract the chains of a symmetric CSR graph (rows free of parallel edges)."""
         from shezhi.engine.network import _csr
 
@@ -210,7 +213,7 @@ class Chains:
 
     def core_seeds(
         self, node: NDArray[np.int64], dist: NDArray[np.float64], fac: NDArray[np.int32]
-    ) -> tuple[tuple[NDArray[np.int32], NDArray[np.float64], NDArray[np.int32]], tuple[NDArray[np.int64], ...]]:
+    ) -> tuple[tuple[NDArray[np.int32], NDArray[np.float64], NDArray[np.int32]], tuple[NDArray[Any], ...]]:
         """Facility seeds on network nodes → seeds on core nodes, and the facilities on each chain.
 
         A seed on a chain node enters the core at both ends of its chain, having walked there

@@ -18,7 +18,7 @@ def test_a_loop_chain_back_to_its_own_end():
     ch = net.chains()
     assert ch.core_of.tolist() == [-1, -1, 0, -1, 1]
     assert ch.n_chains == 1
-    assert sorted(zip(ch.off_u[[0, 1, 3]].tolist(), ch.off_v[[0, 1, 3]].tolist())) == [
+    assert sorted(zip(ch.off_u[[0, 1, 3]].tolist(), ch.off_v[[0, 1, 3]].tolist(), strict=True)) == [
         (100.0, 300.0),
         (200.0, 200.0),
         (300.0, 100.0),
@@ -41,9 +41,7 @@ def test_two_facilities_on_one_chain_and_a_cutoff():
     # A street 6-0-1-2-3-4-5-7, 10 m apart: one chain between the dead ends 6 and 7.
     net = _net(8, [0, 1, 2, 3, 4, 0, 5], [1, 2, 3, 4, 5, 6, 7], [10.0] * 7)
     ch = net.chains()
-    d, f = ch.search(
-        np.array([1, 4]), np.array([0.0, 5.0]), np.array([0, 1], np.int32), k=2, cutoff=25.0
-    )
+    d, f = ch.search(np.array([1, 4]), np.array([0.0, 5.0]), np.array([0, 1], np.int32), k=2, cutoff=25.0)
     assert d[:, 0].tolist() == [10.0, 0.0, 10.0, 15.0, 5.0, 15.0, 20.0, 25.0]
     assert f[:, 0].tolist() == [0, 0, 0, 1, 1, 1, 0, 1]
     assert d[:, 1].tolist() == [np.inf, np.inf, 25.0, 20.0, np.inf, np.inf, np.inf, np.inf]
