@@ -184,6 +184,7 @@ def job_nearest(tool: str, net_path: str, cats_path: str, k: int, cutoff: float,
     n = net.n_nodes
     dist = np.full((len(cats), n, k), np.inf)
     fac = np.full((len(cats), n, k), -1, dtype=np.int32)
+    rows_to_nodes = False
     t0 = time.perf_counter()
     if tool.startswith("ours"):
         from shezhi.engine.metrics import Accessibility
@@ -196,15 +197,19 @@ def job_nearest(tool: str, net_path: str, cats_path: str, k: int, cutoff: float,
         t0 = time.perf_counter()
         pts = {c: snap_nodes(net, v) for c, v in cats.items()}
         if threads == 1:
-            res = [acc.node_labels(p, k=k, cutoff_m=cutoff) for p in pts.values()]
+            for i, p in enumerate(pts.values()):
+                acc.node_labels(p, k=k, cutoff_m=cutoff, out=(dist[i], fac[i]))
         else:
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(threads) as pool:
-                res = list(pool.map(lambda p: acc.node_labels(p, k=k, cutoff_m=cutoff), pts.values()))
-        for i, (c, (d, f)) in enumerate(zip(cats, res, strict=True)):
-            dist[i], ok = d, f >= 0
-            fac[i][ok] = cats[c][f[ok]]  # facility row → its node
+                jobs = [
+                    pool.submit(acc.node_labels, p, k=k, cutoff_m=cutoff, out=(dist[i], fac[i]))
+                    for i, p in enumerate(pts.values())
+                ]
+                for job in jobs:
+                    job.result()
+        rows_to_nodes = True  # facility rows → their nodes, after the clock (bookkeeping)
     elif tool == "scipy":
         from scipy.sparse.csgraph import dijkstra
 
@@ -273,16 +278,21 @@ def job_nearest(tool: str, net_path: str, cats_path: str, k: int, cutoff: float,
             network.set_pois(c, cutoff, k, pd.Series(x[v]), pd.Series(y[v]))
         prep_s = time.perf_counter() - t0 + load_s  # contraction hierarchy + POI index
         t0 = time.perf_counter()
-        for i, (c, v) in enumerate(cats.items()):
+        for i, c in enumerate(cats):
             res = network.nearest_pois(cutoff, c, num_pois=k, include_poi_ids=True)
             d = res[list(range(1, k + 1))].to_numpy()
             dist[i] = np.where(d < cutoff, d, np.inf)  # pandana fills "not found" with the cut-off
             ids = res[[f"poi{j}" for j in range(1, k + 1)]].to_numpy()
             ok = np.isfinite(dist[i]) & ~np.isnan(ids)
-            fac[i][ok] = v[ids[ok].astype(np.int64)]
+            fac[i][ok] = ids[ok]
+        rows_to_nodes = True
     else:
         raise SystemExit(f"unknown tool {tool}")
     query_s = time.perf_counter() - t0
+    if rows_to_nodes:
+        for i, v in enumerate(cats.values()):
+            ok = fac[i] >= 0
+            fac[i][ok] = v[fac[i][ok]]
     np.savez(out, dist=dist, fac=fac)
     return {"import_s": import_s, "prep_s": prep_s, "query_s": query_s, "peak_mib": peak_mib()}
 

@@ -23,6 +23,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from shezhi.engine import kernels
+from shezhi.engine.errors import InputError
 
 
 @njit(cache=True, nogil=True)
@@ -96,13 +97,32 @@ def _decompose(indptr, indices, weights):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, nogil=True)
 def _expand(
-    lab_d, lab_f, core_of, chain, host_u, host_v, off_u, off_v, ch_ptr, ch_pos, ch_acc, ch_fac, k, cutoff
+    lab_d,
+    lab_f,
+    core_of,
+    chain,
+    end_u,
+    end_v,
+    off_u,
+    off_v,
+    ch_ptr,
+    ch_pos,
+    ch_acc,
+    ch_fac,
+    k,
+    cutoff,
+    out_d,
+    out_f,
 ):  # type: ignore[no-untyped-def]
-    """Labels of every node from the core's: copied at core nodes, merged from both ends on chains."""
+    """Labels of every node from the core's into ``out_d``/``out_f`` (every entry written).
+
+    Copied at core nodes, merged from both chain ends (and the chain's own facilities) elsewhere.
+    """
     n = chain.size
-    out_d = np.full((n, k), np.inf)
-    out_f = np.full((n, k), -1, np.int32)
     for x in range(n):
+        for j in range(k):
+            out_d[x, j] = np.inf
+            out_f[x, j] = -1
         c = chain[x]
         if c < 0:
             r = core_of[x]
@@ -110,8 +130,8 @@ def _expand(
                 out_d[x, j] = lab_d[r, j]
                 out_f[x, j] = lab_f[r, j]
             continue
-        u = core_of[host_u[x]]
-        v = core_of[host_v[x]]
+        u = end_u[x]
+        v = end_v[x]
         if k == 1:
             best = lab_d[u, 0] + off_u[x]
             bf = lab_f[u, 0]
@@ -128,17 +148,34 @@ def _expand(
                 out_d[x, 0] = best
                 out_f[x, 0] = bf
             continue
-        for j in range(k):
-            f = lab_f[u, j]
-            if f >= 0:
-                d = lab_d[u, j] + off_u[x]
-                if d <= cutoff:
-                    kernels._label_insert(out_d, out_f, x, f, d, k)
-            f = lab_f[v, j]
-            if f >= 0:
-                d = lab_d[v, j] + off_v[x]
-                if d <= cutoff:
-                    kernels._label_insert(out_d, out_f, x, f, d, k)
+        # Merge the two ends' sorted rows, each facility once (at its shorter walk).
+        i = 0
+        j = 0
+        filled = 0
+        du = off_u[x]
+        dv = off_v[x]
+        while filled < k and (i < k or j < k):
+            a = lab_d[u, i] + du if i < k else np.inf
+            b = lab_d[v, j] + dv if j < k else np.inf
+            if a <= b:
+                d = a
+                f = lab_f[u, i]
+                i += 1
+            else:
+                d = b
+                f = lab_f[v, j]
+                j += 1
+            if d > cutoff:
+                break
+            seen = False
+            for q in range(filled):
+                if out_f[x, q] == f:
+                    seen = True
+                    break
+            if not seen:
+                out_d[x, filled] = d
+                out_f[x, filled] = f
+                filled += 1
         for q in range(ch_ptr[c], ch_ptr[c + 1]):
             d = abs(ch_pos[q] - off_u[x]) + ch_acc[q]
             if d <= cutoff:
@@ -156,10 +193,10 @@ class Chains:
         Core index of a node (-1 for a chain node); core nodes keep the network's order.
     chain : int32 (n,)
         Chain of a node, -1 for a core node.
-    host_u, host_v : int32 (n,)
-        The chain's two end nodes (network ids; a core node is its own end).
+    end_u, end_v : int32 (n,)
+        Core indices of the chain's two end nodes (a core node is its own end).
     off_u, off_v : float64 (n,)
-        Walk along the chain from the node to ``host_u`` / ``host_v``.
+        Walk along the chain from the node to its ends ``end_u`` / ``end_v``.
     indptr, indices, weights : CSR arrays of the core graph (core indices).
 
     Examples
@@ -180,8 +217,8 @@ class Chains:
 
     core_of: NDArray[np.int32]
     chain: NDArray[np.int32]
-    host_u: NDArray[np.int32]
-    host_v: NDArray[np.int32]
+    end_u: NDArray[np.int32]
+    end_v: NDArray[np.int32]
     off_u: NDArray[np.float64]
     off_v: NDArray[np.float64]
     indptr: NDArray[np.int64]
@@ -199,7 +236,7 @@ class Chains:
         core_of = np.full(is_core.size, -1, dtype=np.int32)
         core_of[is_core] = np.arange(int(is_core.sum()), dtype=np.int32)
         ptr, idx, w = _csr(int(is_core.sum()), core_of[cu], core_of[cv], cw)
-        return cls(core_of, chain, host_u, host_v, off_u, off_v, ptr, idx, w)
+        return cls(core_of, chain, core_of[host_u], core_of[host_v], off_u, off_v, ptr, idx, w)
 
     @property
     def n_core(self) -> int:
@@ -218,15 +255,15 @@ class Chains:
 
         A seed on a chain node enters the core at both ends of its chain, having walked there
         along the chain; it also reaches the other nodes of its chain directly, which the
-        second tuple lists by chain (CSR ``ptr``, position from ``host_u``, walk so far, facility).
+        second tuple lists by chain (CSR ``ptr``, position from ``end_u``, walk so far, facility).
         """
         node = np.asarray(node, dtype=np.int64)
         on_chain = self.chain[node] >= 0
         c_node, c_dist, c_fac = node[~on_chain], dist[~on_chain], fac[~on_chain]
         s_node, s_dist, s_fac = node[on_chain], dist[on_chain], fac[on_chain]
-        seed_node = np.concatenate(
-            [self.core_of[c_node], self.core_of[self.host_u[s_node]], self.core_of[self.host_v[s_node]]]
-        ).astype(np.int32)
+        seed_node = np.concatenate([self.core_of[c_node], self.end_u[s_node], self.end_v[s_node]]).astype(
+            np.int32
+        )
         seed_dist = np.concatenate([c_dist, s_dist + self.off_u[s_node], s_dist + self.off_v[s_node]])
         seed_fac = np.concatenate([c_fac, s_fac, s_fac]).astype(np.int32)
         chains = self.chain[s_node]
@@ -245,19 +282,34 @@ class Chains:
         k: int,
         cutoff: float,
         delta: float = 4.0,
+        out: tuple[NDArray[np.float64], NDArray[np.int32]] | None = None,
     ) -> tuple[NDArray[np.float64], NDArray[np.int32]]:
-        """k nearest distinct facilities of every network node (as :func:`kernels.knn_multi_source`)."""
+        """k nearest distinct facilities of every network node (as :func:`kernels.knn_multi_source`).
+
+        ``out`` may give the two result arrays, C-contiguous ``(n, k)`` float64 and int32, to
+        be filled in place (a table of many categories needs no copies then).
+        """
+        n = self.chain.size
+        if out is None:
+            out = (np.empty((n, k)), np.empty((n, k), dtype=np.int32))
+        out_d, out_f = out
+        if out_d.shape != (n, k) or out_f.shape != (n, k):
+            raise InputError(f"out arrays must have shape ({n}, {k}), got {out_d.shape} and {out_f.shape}")
+        if out_d.dtype != np.float64 or out_f.dtype != np.int32:
+            raise InputError("out arrays must be float64 and int32")
+        if not (out_d.flags.c_contiguous and out_f.flags.c_contiguous):
+            raise InputError("out arrays must be C-contiguous")
         (node, dist, fac), (ptr, pos, acc, cfac) = self.core_seeds(seed_node, seed_dist, seed_fac)
         lab_d, lab_f = kernels.knn_multi_source(
             self.indptr, self.indices, self.weights, node, dist, fac, k, float(cutoff), delta
         )
-        return _expand(  # type: ignore[no-any-return]
+        _expand(
             lab_d,
             lab_f,
             self.core_of,
             self.chain,
-            self.host_u,
-            self.host_v,
+            self.end_u,
+            self.end_v,
             self.off_u,
             self.off_v,
             ptr,
@@ -266,4 +318,7 @@ class Chains:
             cfac,
             k,
             float(cutoff),
+            out_d,
+            out_f,
         )
+        return out_d, out_f

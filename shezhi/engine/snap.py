@@ -223,11 +223,13 @@ def snap_nodes(net: WalkNetwork, nodes: ArrayLike) -> Snapped:
     The point sits at the start of an edge leaving the node, so its walk to that node is 0.
     """
     nodes = np.asarray(nodes, dtype=np.int64)
-    # An edge starting at the node (each node of a built network has one).
-    first_edge = np.full(net.n_nodes, -1, dtype=np.int64)
-    first_edge[net.edge_v[::-1]] = np.arange(net.n_edges)[::-1]
-    first_edge[net.edge_u[::-1]] = np.arange(net.n_edges)[::-1]
-    edge = first_edge[nodes]
+    if "first_edge" not in net._cache:
+        # An edge starting at each node (each node of a built network has one).
+        first_edge = np.full(net.n_nodes, -1, dtype=np.int64)
+        first_edge[net.edge_v[::-1]] = np.arange(net.n_edges)[::-1]
+        first_edge[net.edge_u[::-1]] = np.arange(net.n_edges)[::-1]
+        net._cache["first_edge"] = first_edge
+    edge = net._cache["first_edge"][nodes]
     at_u = net.edge_u[edge] == nodes
     length = net.edge_length[edge]
     pos = np.where(at_u, 0.0, length)
