@@ -6,7 +6,8 @@ declared systems go through :mod:`shezhi.engine.crs`.
 
 The modules, by job: :mod:`~shezhi.engine.network` and :mod:`~shezhi.engine.osm` (graph
 preparation), :mod:`~shezhi.engine.snap` (points onto edges), :mod:`~shezhi.engine.kernels`
-(numerical searches), :mod:`~shezhi.engine.metrics` (nearest k, counts, coverage),
+(numerical searches), :mod:`~shezhi.engine.chains` (the core graph the searches run on),
+:mod:`~shezhi.engine.metrics` (nearest k, counts, coverage),
 :mod:`~shezhi.engine.supply` (2SFCA), :mod:`~shezhi.engine.siting` (MCLP, p-median),
 :mod:`~shezhi.engine.isochrone` (polygons for the map).
 

@@ -87,12 +87,6 @@ def _nearest(
     return edge, access, np.asarray(along, dtype=np.float64)
 
 
-def _median_access(net: WalkNetwork, lon: NDArray[np.float64], lat: NDArray[np.float64]) -> float:
-    x, y = net.transformer().transform(lon, lat)
-    _, access, _ = _nearest(net, np.asarray(x), np.asarray(y))
-    return float(np.median(access))
-
-
 def snap(
     net: WalkNetwork,
     lon: ArrayLike,
@@ -119,10 +113,11 @@ def snap(
         Keep points beyond ``max_distance`` as off-network (``far``, ``edge == -1``; their
         distances come out ``inf``) instead of raising.
     check_crs : bool
-        Refuse a point set (20 points or more) whose median access leg is over 15 m and at
-        most half as long when read as another system
-        (a heuristic: it catches points that sit on streets, such as geocoded addresses, not
-        points in the middle of large blocks, where both readings are far from streets).
+        Refuse a point set (20 points or more) whose median access leg is over 15 m, at
+        most half as long when read as another system, and clearly shorter than after the same
+        shift turned by 90°, 180° or 270° (a heuristic: it catches points near streets, such as
+        geocoded addresses and shops; points in the middle of large blocks are left alone,
+        since any shift brings them nearer some street).
     what : str
         Name of the point set in error messages (e.g. ``"schools"``).
 
@@ -194,19 +189,39 @@ def _check_declared_crs(
     declared_median: float,
     what: str,
 ) -> None:
+    """Refuse points that plainly belong to another system than the declared one.
+
+    Reading the numbers in another system moves every point by about the same few hundred
+    metres. Points far from streets (the middle of large blocks) come closer to *some* street
+    after any such move, so the other reading must also beat the same move turned by 90°, 180°
+    and 270° (controls that no system explains) before the declaration is called wrong.
+    """
     if declared_median <= CRS_CHECK_MEDIAN_M:
         return
+    dlon, dlat = to_wgs84(lon, lat, declared)
+    dx, dy = (np.asarray(a) for a in net.transformer().transform(np.atleast_1d(dlon), np.atleast_1d(dlat)))
     for other in CRS:
         if other is declared:
             continue
         # Reading the numbers as `other` means converting other → WGS-84.
         olon, olat = to_wgs84(lon, lat, other)
-        median = _median_access(net, np.atleast_1d(olon), np.atleast_1d(olat))
-        if median <= declared_median / 2:
+        ox, oy = (
+            np.asarray(a) for a in net.transformer().transform(np.atleast_1d(olon), np.atleast_1d(olat))
+        )
+        median = float(np.median(_nearest(net, ox, oy)[1]))
+        if median > declared_median / 2:
+            continue
+        sx, sy = ox - dx, oy - dy
+        controls = [
+            float(np.median(_nearest(net, dx + cx, dy + cy)[1]))
+            for cx, cy in ((-sy, sx), (-sx, -sy), (sy, -sx))
+        ]
+        if median <= 0.6 * min(controls):
             raise CoordinateSystemError(
                 f"{what}: declared {declared.value.upper()}, but read as {other.value.upper()} they "
                 f"sit much closer to the walking network (median distance to the nearest edge "
-                f"{median:.0f} m instead of {declared_median:.0f} m). Declare crs='{other.value}' "
+                f"{median:.0f} m instead of {declared_median:.0f} m; the same shift in other "
+                f"directions gives {min(controls):.0f} m). Declare crs='{other.value}' "
                 "or pass check_crs=False."
             )
 

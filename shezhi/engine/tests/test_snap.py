@@ -56,6 +56,20 @@ def test_gcj02_points_declared_wgs84_are_refused(chengdu):
         chengdu.snap(glon, glat, max_distance=1000)
 
 
+def test_points_inside_blocks_declared_correctly_are_accepted(chengdu):
+    # Block interiors (60 m or more from every street): any shift of a few hundred metres
+    # brings them closer to some street, which alone must not read as a wrong declaration.
+    rng = np.random.default_rng(5)
+    lon0, lon1 = np.percentile(chengdu.node_lon, [10, 90])
+    lat0, lat1 = np.percentile(chengdu.node_lat, [10, 90])
+    lon, lat = rng.uniform(lon0, lon1, 4000), rng.uniform(lat0, lat1, 4000)
+    probe = chengdu.snap(lon, lat, max_distance=1e6, check_crs=False)
+    inside = probe.access > 60
+    assert inside.sum() >= 50
+    s = chengdu.snap(lon[inside], lat[inside], max_distance=1e6)
+    assert np.median(s.access) > 60
+
+
 def test_nodes_snap_onto_themselves(chengdu):
     i = np.arange(0, chengdu.n_nodes, 97)
     s = chengdu.snap(chengdu.node_lon[i], chengdu.node_lat[i])
