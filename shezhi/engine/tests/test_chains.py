@@ -13,11 +13,14 @@ def _net(n_nodes, u, v, length):
 
 
 def test_a_loop_chain_back_to_its_own_end():
-    # Square 0-1-2-3 (100 m sides) with a 300 m tail 2-4: core = {2, 4}; 3, 0, 1 are a chain 2 → 2.
+    # Square 0-1-2-3 (100 m sides) with a 300 m dead end 2-4: core = {2}; 3, 0, 1 are a
+    # chain from 2 back to 2, and 4 a dead-end chain.
     net = _net(5, [0, 1, 2, 3, 2], [1, 2, 3, 0, 4], [100.0] * 4 + [300.0])
     ch = net.chains()
-    assert ch.core_of.tolist() == [-1, -1, 0, -1, 1]
-    assert ch.n_chains == 1
+    assert ch.core_of.tolist() == [-1, -1, 0, -1, -1]
+    assert ch.n_chains == 2
+    assert ch.off_u[4] == 300.0
+    assert ch.off_v[4] == np.inf
     assert sorted(zip(ch.off_u[[0, 1, 3]].tolist(), ch.off_v[[0, 1, 3]].tolist(), strict=True)) == [
         (100.0, 300.0),
         (200.0, 200.0),
@@ -46,12 +49,13 @@ def test_two_facilities_on_one_chain_and_a_cutoff():
     assert f[:, 0].tolist() == [0, 0, 0, 1, 1, 1, 0, 1]
     assert d[:, 1].tolist() == [np.inf, np.inf, 25.0, 20.0, np.inf, np.inf, np.inf, np.inf]
     assert f[:, 1].tolist() == [-1, -1, 1, 0, -1, -1, -1, -1]
-    assert ch.n_core == 2
+    assert ch.n_core == 1  # a path without junction: one of its nodes stands in as core
 
 
 @pytest.mark.parametrize("k", [1, 3])
 def test_random_sparse_graphs_match_scipy_node_by_node(k):
     rng = np.random.default_rng(k)
+    nested = 0
     for _ in range(20):
         n = int(rng.integers(30, 120))
         # a random tree plus a few extra edges, then every edge split into a random chain
@@ -70,6 +74,7 @@ def test_random_sparse_graphs_match_scipy_node_by_node(k):
                 ww.append(float(rng.integers(1, 50)))
         indptr, indices, weights = _csr(nxt, np.array(uu), np.array(vv), np.array(ww))
         ch = Chains.of(indptr, indices, weights)
+        nested += ch.inner is not None
         src = rng.choice(nxt, 6, replace=False)
         offs = rng.uniform(0, 20, 6)
         d, f = ch.search(src, offs, np.arange(6, dtype=np.int32), k=k, cutoff=150.0)
@@ -85,3 +90,4 @@ def test_random_sparse_graphs_match_scipy_node_by_node(k):
         np.testing.assert_allclose(d, np.sort(full, axis=0)[:k].T)
         ok = f >= 0
         np.testing.assert_allclose(full[f[ok], np.nonzero(ok)[0]], d[ok])
+    assert nested >= 5  # the core contracted again (junctions left with dead ends only)
