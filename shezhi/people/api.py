@@ -414,6 +414,32 @@ def facility_create(request: HttpRequest, payload: FacilityIn) -> Any:
     return Status(201, facility)
 
 
+@router.put(
+    "/facilities/{facility_id}",
+    response={200: FacilityOut, 422: ErrorOut},
+    summary="修改服务设施（整条替换）/ replace a facility's fields",
+)
+def facility_update(request: HttpRequest, facility_id: int, payload: FacilityIn) -> Any:
+    facility = selectors.facility_get(actor=request.user, pk=facility_id)  # type: ignore[arg-type]
+    try:
+        return services.facility_update(actor=request.user, facility=facility, **payload.dict())  # type: ignore[arg-type]
+    except services.InvalidPeopleData as exc:
+        return _invalid(exc)
+
+
+@router.put(
+    "/organisations/{organisation_id}",
+    response={200: OrganisationOut, 422: ErrorOut},
+    summary="修改组织（整条替换）/ replace an organisation's fields",
+)
+def organisation_update(request: HttpRequest, organisation_id: int, payload: OrganisationIn) -> Any:
+    org = selectors.organisation_get(actor=request.user, pk=organisation_id)  # type: ignore[arg-type]
+    try:
+        return services.organisation_update(actor=request.user, organisation=org, **payload.dict())  # type: ignore[arg-type]
+    except services.InvalidPeopleData as exc:
+        return _invalid(exc)
+
+
 # ------------------------------------------------------------------ access log, imports
 
 

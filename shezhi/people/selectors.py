@@ -162,6 +162,11 @@ def facility_list(*, actor: User, filters: dict[str, Any] | None = None) -> Quer
     return qs
 
 
+def facility_get(*, actor: User, pk: int) -> Facility:
+    _require_view(actor)
+    return Facility.objects.select_related("community", "grid", "operator").get_visible_or_404(actor, pk=pk)
+
+
 def organisation_list(*, actor: User, filters: dict[str, Any] | None = None) -> QuerySet[Organisation]:
     _require_view(actor)
     f = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
@@ -171,6 +176,11 @@ def organisation_list(*, actor: User, filters: dict[str, Any] | None = None) -> 
     if kind := f.get("kind"):
         qs = qs.filter(kind=kind)
     return qs
+
+
+def organisation_get(*, actor: User, pk: int) -> Organisation:
+    _require_view(actor)
+    return Organisation.objects.select_related("community", "grid").get_visible_or_404(actor, pk=pk)
 
 
 def access_log_list(*, actor: User, filters: dict[str, Any] | None = None) -> QuerySet[AccessLog]:

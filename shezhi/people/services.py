@@ -51,7 +51,7 @@ def require(actor: User, perm: PeoplePermission) -> None:
         raise PermissionDenied(perm.value)
 
 
-def _check_area(actor: User, obj: Household | Resident) -> None:
+def _check_area(actor: User, obj: Household | Resident | Organisation | Facility) -> None:
     """The actor may write only rows they can see; others answer like missing ones."""
     if not type(obj).objects.visible_to(actor).filter(pk=obj.pk).exists():
         raise Http404
@@ -312,9 +312,9 @@ def _place_in_area(actor: User, community_code: str, grid_code: str | None) -> t
     return community, grid, problems
 
 
-def organisation_create(
-    *,
+def _organisation_values(
     actor: User,
+    *,
     name: str,
     kind: str,
     community_code: str = "",
@@ -323,12 +323,12 @@ def organisation_create(
     address: str = "",
     contact_name: str = "",
     contact_phone: str = "",
-) -> Organisation:
-    """Register an organisation; the 统一社会信用代码 is checked (GB 32100-2015) and unique."""
+    exclude_pk: int | None = None,
+) -> dict[str, Any]:
+    """An organisation's fields, checked; raises :class:`InvalidPeopleData` listing every problem."""
     from shezhi.common.identifiers import uscc_validate
     from shezhi.people.models import OrganisationKind
 
-    require(actor, PeoplePermission.EDIT)
     community, grid, problems = _place_in_area(actor, community_code, grid_code)
     name = (name or "").strip()
     if not name:
@@ -343,7 +343,7 @@ def organisation_create(
         except IdentifierError as exc:
             problems.append(exc.problem)
         else:
-            if Organisation.objects.filter(uscc=code).exists():
+            if Organisation.objects.filter(uscc=code).exclude(pk=exclude_pk).exists():
                 problems.append(
                     problem("duplicate", "uscc", "该统一社会信用代码已登记", "credit code exists")
                 )
@@ -355,25 +355,51 @@ def organisation_create(
             problems.append(exc.problem)
     if problems:
         raise InvalidPeopleData(problems)
-    org = Organisation(
-        name=name,
-        kind=kind,
-        uscc=code,
-        community=community,
-        grid=grid,
-        address=(address or "").strip(),
-        contact_name=(contact_name or "").strip(),
-        contact_phone=phone,
-    )
+    return {
+        "name": name,
+        "kind": kind,
+        "uscc": code,
+        "community": community,
+        "grid": grid,
+        "address": (address or "").strip(),
+        "contact_name": (contact_name or "").strip(),
+        "contact_phone": phone,
+    }
+
+
+def organisation_create(*, actor: User, **fields: Any) -> Organisation:
+    """Register an organisation; the 统一社会信用代码 is checked (GB 32100-2015) and unique.
+
+    Fields: ``name``, ``kind``, ``community_code``, ``grid_code``, ``uscc``, ``address``,
+    ``contact_name``, ``contact_phone``.
+    """
+    require(actor, PeoplePermission.EDIT)
+    org = Organisation(**_organisation_values(actor, **fields))
     org._history_user = actor  # type: ignore[attr-defined]
     with transaction.atomic():
         org.save()
     return org
 
 
-def facility_create(
-    *,
+def organisation_update(*, actor: User, organisation: Organisation, **fields: Any) -> Organisation:
+    """Replace an organisation's fields (as :func:`organisation_create` takes them), in the actor's area.
+
+    Nothing is changed when a field is refused; the old values stay in the history.
+    """
+    require(actor, PeoplePermission.EDIT)
+    _check_area(actor, organisation)
+    values = _organisation_values(actor, exclude_pk=organisation.pk, **fields)
+    for key, value in values.items():
+        setattr(organisation, key, value)
+    organisation._history_user = actor  # type: ignore[attr-defined]
+    with transaction.atomic():
+        organisation.save()
+    return organisation
+
+
+def _facility_values(
     actor: User,
+    *,
     name: str,
     category: str,
     level: str,
@@ -385,11 +411,10 @@ def facility_create(
     capacity: int | None = None,
     opening_hours: str = "",
     operator_id: int | None = None,
-) -> Facility:
-    """Register a service element (服务要素) in the actor's area; WGS-84 coordinates."""
+) -> dict[str, Any]:
+    """A facility's fields, checked; raises :class:`InvalidPeopleData` listing every problem."""
     from shezhi.people.models import FacilityCategory, FacilityLevel
 
-    require(actor, PeoplePermission.EDIT)
     community, grid, problems = _place_in_area(actor, community_code, grid_code)
     if not (name or "").strip():
         problems.append(problem("required", "name", "名称不能为空", "name is required"))
@@ -413,19 +438,45 @@ def facility_create(
             )
     if problems:
         raise InvalidPeopleData(problems)
-    facility = Facility(
-        name=name.strip(),
-        category=category,
-        level=level,
-        community=community,
-        grid=grid,
-        lon=lon,
-        lat=lat,
-        floor_area_m2=floor_area_m2,
-        capacity=capacity,
-        opening_hours=(opening_hours or "").strip(),
-        operator=operator,
-    )
+    return {
+        "name": name.strip(),
+        "category": category,
+        "level": level,
+        "community": community,
+        "grid": grid,
+        "lon": lon,
+        "lat": lat,
+        "floor_area_m2": floor_area_m2,
+        "capacity": capacity,
+        "opening_hours": (opening_hours or "").strip(),
+        "operator": operator,
+    }
+
+
+def facility_create(*, actor: User, **fields: Any) -> Facility:
+    """Register a service element (服务要素) in the actor's area; WGS-84 coordinates.
+
+    Fields: ``name``, ``category``, ``level``, ``lon``, ``lat``, ``community_code``,
+    ``grid_code``, ``floor_area_m2``, ``capacity``, ``opening_hours``, ``operator_id``.
+    """
+    require(actor, PeoplePermission.EDIT)
+    facility = Facility(**_facility_values(actor, **fields))
+    facility._history_user = actor  # type: ignore[attr-defined]
+    with transaction.atomic():
+        facility.save()
+    return facility
+
+
+def facility_update(*, actor: User, facility: Facility, **fields: Any) -> Facility:
+    """Replace a facility's fields (as :func:`facility_create` takes them), in the actor's area.
+
+    Its source (OSM, an import) is kept, so the record stays traceable; nothing is changed
+    when a field is refused, and the old values stay in the history.
+    """
+    require(actor, PeoplePermission.EDIT)
+    _check_area(actor, facility)
+    for key, value in _facility_values(actor, **fields).items():
+        setattr(facility, key, value)
     facility._history_user = actor  # type: ignore[attr-defined]
     with transaction.atomic():
         facility.save()

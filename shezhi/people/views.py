@@ -300,6 +300,63 @@ def facility_create(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _area_initial(obj: Any) -> dict[str, str]:
+    return {"community_code": obj.community.code, "grid_code": obj.grid.code if obj.grid_id else ""}
+
+
+@login_required
+@GET_POST
+def facility_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    facility = selectors.facility_get(actor=user, pk=pk)  # type: ignore[arg-type]
+    services.require(user, PeoplePermission.EDIT)  # type: ignore[arg-type]
+    fields = ("name", "category", "level", "lon", "lat", "floor_area_m2", "capacity", "opening_hours")
+    initial = {k: getattr(facility, k) for k in fields} | _area_initial(facility)
+    form = FacilityForm(request.POST or None, initial=initial, **_area_choices(user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.facility_update(
+                actor=user,  # type: ignore[arg-type]
+                facility=facility,
+                operator_id=facility.operator_id,  # the page does not change the operator
+                **form.cleaned_data,
+            )
+        except services.InvalidPeopleData as exc:
+            add_problems(form, exc)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("people:facilities")
+    return render(request, "people/form.html", {"form": form, "title": _("修改服务设施")})
+
+
+@login_required
+@GET_POST
+def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    org = selectors.organisation_get(actor=user, pk=pk)  # type: ignore[arg-type]
+    services.require(user, PeoplePermission.EDIT)  # type: ignore[arg-type]
+    fields = ("name", "kind", "address", "contact_name")
+    initial = {k: getattr(org, k) for k in fields} | _area_initial(org) | {"uscc": org.uscc or ""}
+    form = OrganisationForm(request.POST or None, initial=initial, **_area_choices(user))
+    # The phone stays masked (it is personal data): the field is left empty and keeps the
+    # stored number unless a new one is typed.
+    form.fields["contact_phone"].help_text = _("现为 %(masked)s；留空则不修改") % {
+        "masked": org.masked_contact_phone or "—"
+    }
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        if not data["contact_phone"].strip():
+            data["contact_phone"] = org.contact_phone
+        try:
+            services.organisation_update(actor=user, organisation=org, **data)  # type: ignore[arg-type]
+        except services.InvalidPeopleData as exc:
+            add_problems(form, exc)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("people:organisations")
+    return render(request, "people/form.html", {"form": form, "title": _("修改组织信息")})
+
+
 @login_required
 def access_log_index(request: HttpRequest) -> HttpResponse:
     """The 审计员 page: who read whose personal data, which field, when and why."""
