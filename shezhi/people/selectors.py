@@ -163,7 +163,6 @@ def facility_list(*, actor: User, filters: dict[str, Any] | None = None) -> Quer
 
 
 def facility_get(*, actor: User, pk: int) -> Facility:
-    _require_view(actor)
     return Facility.objects.select_related("community", "grid", "operator").get_visible_or_404(actor, pk=pk)
 
 
@@ -179,7 +178,6 @@ def organisation_list(*, actor: User, filters: dict[str, Any] | None = None) -> 
 
 
 def organisation_get(*, actor: User, pk: int) -> Organisation:
-    _require_view(actor)
     return Organisation.objects.select_related("community", "grid").get_visible_or_404(actor, pk=pk)
 
 
