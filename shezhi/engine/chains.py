@@ -16,7 +16,7 @@ Core nodes keep the network's (cache-friendly Morton) order among themselves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -245,26 +245,40 @@ class Chains:
         weights: NDArray[np.float64],
         *,
         levels: int = 4,
+        nest_above: int = 200_000,
     ) -> Chains:
         """Contract the chains of a symmetric CSR graph (rows free of parallel edges).
 
         Folding chains leaves new ones in the core (a junction whose other streets were dead
-        ends), so the core is contracted again, into :attr:`inner`, while that removes at
-        least a tenth of its nodes.
+        ends), so a core of more than ``nest_above`` nodes is contracted again, into
+        :attr:`inner`, while that removes at least a tenth of its nodes (up to ``levels``).
+        Below that size another level costs more to build than a search over it saves.
         """
+        stack = [cls._one_level(indptr, indices, weights)]
+        while len(stack) < levels and stack[-1].n_core > max(nest_above, 2):
+            top = stack[-1]
+            again = cls._one_level(top.indptr, top.indices, top.weights)
+            if again.n_core > 0.9 * top.n_core:
+                break
+            stack.append(again)
+        inner = None
+        for level in reversed(stack):
+            inner = replace(level, inner=inner)
+        assert inner is not None
+        return inner
+
+    @classmethod
+    def _one_level(
+        cls, indptr: NDArray[np.int64], indices: NDArray[np.int32], weights: NDArray[np.float64]
+    ) -> Chains:
         from shezhi.engine.network import _csr
 
         is_core, chain, host_u, host_v, off_u, off_v, cu, cv, cw = _decompose(indptr, indices, weights)
-        core_of = np.full(is_core.size, -1, dtype=np.int32)
-        core_of[is_core] = np.arange(int(is_core.sum()), dtype=np.int32)
-        ptr, idx, w = _csr(int(is_core.sum()), core_of[cu], core_of[cv], cw)
-        inner = None
         n_core = int(is_core.sum())
-        if levels > 1 and n_core > 2:
-            again = cls.of(ptr, idx, w, levels=levels - 1)
-            if again.n_core <= 0.9 * n_core:
-                inner = again
-        return cls(core_of, chain, core_of[host_u], core_of[host_v], off_u, off_v, ptr, idx, w, inner)
+        core_of = np.full(is_core.size, -1, dtype=np.int32)
+        core_of[is_core] = np.arange(n_core, dtype=np.int32)
+        ptr, idx, w = _csr(n_core, core_of[cu], core_of[cv], cw)
+        return cls(core_of, chain, core_of[host_u], core_of[host_v], off_u, off_v, ptr, idx, w)
 
     @property
     def n_core(self) -> int:

@@ -73,7 +73,7 @@ def test_random_sparse_graphs_match_scipy_node_by_node(k):
                 vv.append(y)
                 ww.append(float(rng.integers(1, 50)))
         indptr, indices, weights = _csr(nxt, np.array(uu), np.array(vv), np.array(ww))
-        ch = Chains.of(indptr, indices, weights)
+        ch = Chains.of(indptr, indices, weights, nest_above=0)
         nested += ch.inner is not None
         src = rng.choice(nxt, 6, replace=False)
         offs = rng.uniform(0, 20, 6)
