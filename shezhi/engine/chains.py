@@ -208,6 +208,10 @@ class Chains:
         Walk along the chain from the node to its ends ``end_u`` / ``end_v`` (``off_v`` is
         ``inf`` on a dead-end chain).
     indptr, indices, weights : CSR arrays of the core graph (core indices).
+    n_chains : int
+        Number of chains (each holds at least one node of degree 1 or 2).
+    inner : Chains or None
+        The core contracted once more, searched instead of it (see :meth:`of`).
 
     Examples
     --------
@@ -235,6 +239,7 @@ class Chains:
     indptr: NDArray[np.int64]
     indices: NDArray[np.int32]
     weights: NDArray[np.float64]
+    n_chains: int = 0
     inner: Chains | None = None
 
     @classmethod
@@ -278,7 +283,8 @@ class Chains:
         core_of = np.full(is_core.size, -1, dtype=np.int32)
         core_of[is_core] = np.arange(n_core, dtype=np.int32)
         ptr, idx, w = _csr(n_core, core_of[cu], core_of[cv], cw)
-        return cls(core_of, chain, core_of[host_u], core_of[host_v], off_u, off_v, ptr, idx, w)
+        n_chains = int(chain.max()) + 1 if chain.size else 0
+        return cls(core_of, chain, core_of[host_u], core_of[host_v], off_u, off_v, ptr, idx, w, n_chains)
 
     @property
     def n_core(self) -> int:
@@ -289,11 +295,6 @@ class Chains:
     def n_searched(self) -> int:
         """Number of nodes the search itself runs over (the innermost core)."""
         return self.inner.n_searched if self.inner is not None else self.n_core
-
-    @property
-    def n_chains(self) -> int:
-        """Number of chains (each holds at least one node of degree 1 or 2)."""
-        return int(self.chain.max()) + 1 if self.chain.size else 0
 
     def core_seeds(
         self, node: NDArray[np.int64], dist: NDArray[np.float64], fac: NDArray[np.int32]

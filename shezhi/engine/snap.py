@@ -152,7 +152,9 @@ def snap(
     edge, access, along = _nearest(net, np.asarray(x), np.asarray(y))
     far = access > max_distance
     if check_crs and wlon.size >= 20:
-        _check_declared_crs(net, x_in, y_in, crs, float(np.median(access)), what)
+        _check_declared_crs(
+            net, x_in, y_in, crs, np.asarray(x), np.asarray(y), float(np.median(access)), what
+        )
     if far.any() and not allow_far:
         rows = np.flatnonzero(far)
         raise SnapError(
@@ -186,6 +188,8 @@ def _check_declared_crs(
     lon: NDArray[np.float64],
     lat: NDArray[np.float64],
     declared: CRS,
+    dx: NDArray[np.float64],
+    dy: NDArray[np.float64],
     declared_median: float,
     what: str,
 ) -> None:
@@ -195,11 +199,10 @@ def _check_declared_crs(
     metres. Points far from streets (the middle of large blocks) come closer to *some* street
     after any such move, so the other reading must also beat the same move turned by 90°, 180°
     and 270° (controls that no system explains) before the declaration is called wrong.
+    ``dx``/``dy`` are the points as declared, already projected by :func:`snap`.
     """
     if declared_median <= CRS_CHECK_MEDIAN_M:
         return
-    dlon, dlat = to_wgs84(lon, lat, declared)
-    dx, dy = (np.asarray(a) for a in net.transformer().transform(np.atleast_1d(dlon), np.atleast_1d(dlat)))
     for other in CRS:
         if other is declared:
             continue

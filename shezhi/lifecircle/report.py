@@ -73,10 +73,9 @@ def four_kinds(run: AnalysisRun) -> list[dict[str, Any]]:
     ]
 
 
-def gaps_xlsx_response(run: AnalysisRun, gaps: QuerySet[Gap]) -> HttpResponse:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("短板清单"))
-    header = [
+def gap_header() -> list[str]:
+    """Column titles of a gap list in Excel (the gap export and the report's gap sheet)."""
+    return [
         _("排序"),
         _("社区"),
         _("社区代码"),
@@ -87,21 +86,29 @@ def gaps_xlsx_response(run: AnalysisRun, gaps: QuerySet[Gap]) -> HttpResponse:
         _("覆盖率"),
         _("说明"),
     ]
-    ws.append(header)
+
+
+def gap_cells(g: Gap, coverage: Any = None) -> list[Any]:
+    """One gap as a row under :func:`gap_header`; ``coverage`` formats the share (rounded by default)."""
+    return [
+        g.rank,
+        g.community.name,
+        g.community.code,
+        g.get_circle_display(),
+        g.element_name,
+        g.get_kind_display(),
+        g.uncovered_households,
+        round(g.coverage, 4) if coverage is None else coverage,
+        g.detail,
+    ]
+
+
+def gaps_xlsx_response(run: AnalysisRun, gaps: QuerySet[Gap]) -> HttpResponse:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("短板清单"))
+    ws.append(gap_header())
     for g in gaps.iterator(chunk_size=2000):
-        ws.append(
-            [
-                g.rank,
-                g.community.name,
-                g.community.code,
-                g.get_circle_display(),
-                g.element_name,
-                g.get_kind_display(),
-                g.uncovered_households,
-                round(g.coverage, 4),
-                g.detail,
-            ]
-        )
+        ws.append(gap_cells(g))
     meta = wb.create_sheet(_("说明"))
     meta.append([_("评估范围"), f"{run.area.name}（{run.area.code}）"])
     meta.append([_("配置标准"), f"v{run.standard.number}"])

@@ -314,9 +314,7 @@ def _named(gaps: list[Gap]) -> str:
 
 
 def _map_layer(*, actor: User, run: AnalysisRun, scope: Division, element: ServiceElement) -> MapLayer:
-    layer = MapLayer(
-        code=element.code, name=element.name, radius_m=round(run.radius_m(element))
-    )
+    layer = MapLayer(code=element.code, name=element.name, radius_m=round(run.radius_m(element)))
     results = selectors.compound_results(actor=actor, run=run).filter(
         community__code__startswith=scope.prefix
     )

@@ -15,6 +15,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from shezhi.lifecircle.report import gap_cells, gap_header
 from shezhi.lifecircle.report_content import EvaluationReport, kind_label
 
 _HEAD = PatternFill("solid", fgColor="E8F0E9")
@@ -144,35 +145,9 @@ def report_xlsx(rep: EvaluationReport) -> bytes:
             )
 
     gaps = wb.create_sheet(_("短板清单"))
-    _header(
-        gaps,
-        [
-            _("排序"),
-            _("社区"),
-            _("社区代码"),
-            _("所属圈"),
-            _("服务要素"),
-            _("短板类型"),
-            _("未覆盖户数"),
-            _("覆盖率"),
-            _("说明"),
-        ],
-        [8, 26, 14, 14, 28, 22, 12, 10, 60],
-    )
+    _header(gaps, gap_header(), [8, 26, 14, 14, 28, 22, 12, 10, 60])
     for g in rep.gaps:
-        gaps.append(
-            [
-                g.rank,
-                g.community.name,
-                g.community.code,
-                g.get_circle_display(),
-                g.element_name,
-                g.get_kind_display(),
-                g.uncovered_households,
-                _pct(gaps, g.coverage),
-                g.detail,
-            ]
-        )
+        gaps.append(gap_cells(g, coverage=_pct(gaps, g.coverage)))
 
     advice = wb.create_sheet(_("建议"))
     _header(advice, ["#", _("建议")], [6, 120])

@@ -308,9 +308,9 @@ def siting_recommend(*, actor: User, run: AnalysisRun, element_code: str, p: int
         )
     elif source == CandidateSource.PUBLIC:
         hosts = list(
-            Facility.objects.visible_to(actor).filter(
-                category__in=siting.PUBLIC_HOSTS, community__code__startswith=run.area.prefix
-            ).values_list("name", "lon", "lat")
+            Facility.objects.visible_to(actor)
+            .filter(category__in=siting.PUBLIC_HOSTS, community__code__startswith=run.area.prefix)
+            .values_list("name", "lon", "lat")
         )
         candidates = siting.Candidates(
             np.array([h[1] for h in hosts]), np.array([h[2] for h in hosts]), [h[0] for h in hosts]

@@ -270,18 +270,27 @@ def _area_choices(user: Any) -> dict[str, list[tuple[str, str]]]:
     }
 
 
+def _form_page(
+    request: HttpRequest, form: Any, save: Any, title: str, done: str, saved: str | None = None
+) -> HttpResponse:
+    """The form page: on a valid POST ``save(cleaned_data)``; its problems go back onto the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(dict(form.cleaned_data))
+        except services.InvalidPeopleData as exc:
+            add_problems(form, exc)
+        else:
+            if saved:
+                messages.success(request, saved)
+            return redirect(done)
+    return render(request, "people/form.html", {"form": form, "title": title})
+
+
 def _create_page(request: HttpRequest, form_class: Any, service: Any, title: str, done: str) -> HttpResponse:
     user = request.user
     services.require(user, PeoplePermission.EDIT)  # type: ignore[arg-type]
     form = form_class(request.POST or None, **_area_choices(user))
-    if request.method == "POST" and form.is_valid():
-        try:
-            service(actor=user, **form.cleaned_data)
-        except services.InvalidPeopleData as exc:
-            add_problems(form, exc)
-        else:
-            return redirect(done)
-    return render(request, "people/form.html", {"form": form, "title": title})
+    return _form_page(request, form, lambda data: service(actor=user, **data), title, done)
 
 
 @login_required
@@ -313,20 +322,12 @@ def facility_edit(request: HttpRequest, pk: int) -> HttpResponse:
     fields = ("name", "category", "level", "lon", "lat", "floor_area_m2", "capacity", "opening_hours")
     initial = {k: getattr(facility, k) for k in fields} | _area_initial(facility)
     form = FacilityForm(request.POST or None, initial=initial, **_area_choices(user))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.facility_update(
-                actor=user,  # type: ignore[arg-type]
-                facility=facility,
-                operator_id=facility.operator_id,  # the page does not change the operator
-                **form.cleaned_data,
-            )
-        except services.InvalidPeopleData as exc:
-            add_problems(form, exc)
-        else:
-            messages.success(request, _("已保存"))
-            return redirect("people:facilities")
-    return render(request, "people/form.html", {"form": form, "title": _("修改服务设施")})
+
+    def save(data: dict[str, Any]) -> None:
+        # The page does not change the operator.
+        services.facility_update(actor=user, facility=facility, operator_id=facility.operator_id, **data)  # type: ignore[arg-type]
+
+    return _form_page(request, form, save, _("修改服务设施"), "people:facilities", _("已保存"))
 
 
 @login_required
@@ -343,18 +344,13 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form.fields["contact_phone"].help_text = _("现为 %(masked)s；留空则不修改") % {
         "masked": org.masked_contact_phone or "—"
     }
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+
+    def save(data: dict[str, Any]) -> None:
         if not data["contact_phone"].strip():
             data["contact_phone"] = org.contact_phone
-        try:
-            services.organisation_update(actor=user, organisation=org, **data)  # type: ignore[arg-type]
-        except services.InvalidPeopleData as exc:
-            add_problems(form, exc)
-        else:
-            messages.success(request, _("已保存"))
-            return redirect("people:organisations")
-    return render(request, "people/form.html", {"form": form, "title": _("修改组织信息")})
+        services.organisation_update(actor=user, organisation=org, **data)  # type: ignore[arg-type]
+
+    return _form_page(request, form, save, _("修改组织信息"), "people:organisations", _("已保存"))
 
 
 @login_required
