@@ -9,13 +9,14 @@
   the table and without a rainbow table working against it.
 * :class:`EncryptedTextField`: a model field that stores only ciphertext and refuses
   lookups other than ``isnull`` (use the blind index to search).
-* ``mask_*``: what everyone sees by default (``5101**********1234``, ``138****5678``, ``张*三``).
+* ``mask_*``: what everyone sees by default (``5101************34``, ``138****5678``, ``张*三``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -125,12 +126,19 @@ class EncryptedTextField(models.TextField):
 
 
 def mask_id_number(value: str | None) -> str:
-    """``510104199001011234`` → ``5101**********1234`` (first 4 and last 4 shown)."""
+    """``510104199001011234`` → ``5101************34`` (first 4 and last 2 shown).
+
+    Pages show a resident's age and sex beside the mask, which already give away the birth
+    date to a year and the parity of the sequence number. With the last four shown, the
+    candidates left were about thirty; with the last two (the sex digit, redundant, and the
+    check digit) they are tens of thousands per person (365 days × 50 sequence numbers × the
+    counties of the prefix, one in eleven passing the check digit).
+    """
     if not value:
         return ""
-    if len(value) <= 8:
+    if len(value) <= 6:
         return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+    return value[:4] + "*" * (len(value) - 6) + value[-2:]
 
 
 def mask_phone(value: str | None) -> str:
@@ -197,3 +205,42 @@ def rotate_column(model: type[models.Model], column: str, *, batch: int = 2000) 
             seen += len(rows)
             rotated += len(updates)
             last = rows[-1][0]
+
+
+# ------------------------------------------------------------------- free text
+
+#: A run of digits that may be an ID number or a phone typed into free text: digits with
+#: single spaces or hyphens between them, an optional +86/0086 in front, an optional X at the
+#: end. Letters and digits may not touch it (Chinese characters may: "电话13812345678联系").
+_FREE_TEXT_NUMBER_RE = re.compile(
+    r"(?<![0-9A-Za-z])(?:(?:\+|00)?86[\s\-]?)?\d(?:[\s\-]?\d){6,17}(?:[\s\-]?[Xx])?(?![0-9A-Za-z])"
+)
+_LANDLINE_RE = re.compile(r"^0\d{9,11}$")  # area code 0xx/0xxx + 7–8 digits
+
+
+def redact_free_text(text: str | None) -> str:
+    """Free text with every ID number and phone number in it masked.
+
+    Residents type their phone or ID number into a case's description; whoever reads the
+    text without handling the case must not learn it. ``"请联系138 1234 5678"`` →
+    ``"请联系138****5678"``; an 18- or 15-character ID number → :func:`mask_id_number`;
+    a landline with its area code (``028-85551234``) keeps only the area code. Numbers that
+    are neither (amounts, dates, house numbers) are left alone.
+    """
+    if not text:
+        return text or ""
+
+    def replace(match: re.Match[str]) -> str:
+        raw = match.group(0)
+        digits = re.sub(r"[^0-9Xx]", "", raw).upper()
+        national = re.sub(r"^(?:0086|86)(?=1[3-9]\d{9}$)", "", digits)
+        if re.fullmatch(r"1[3-9]\d{9}", national):
+            return mask_phone(national)
+        if re.fullmatch(r"\d{17}[\dX]|\d{15}", digits):
+            return mask_id_number(digits)
+        if _LANDLINE_RE.fullmatch(digits):
+            area = 3 if digits[1] in "12" else 4  # 010, 02x are three digits; others four
+            return digits[:area] + "-" + "*" * (len(digits) - area)
+        return raw
+
+    return _FREE_TEXT_NUMBER_RE.sub(replace, text)
