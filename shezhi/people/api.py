@@ -4,7 +4,8 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import File, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.errors import ValidationError
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -102,8 +103,13 @@ class ResidentOut(Schema):
         return obj.household.grid.code if obj.household.grid_id else None  # type: ignore[union-attr]
 
 
+class LookupIn(Schema):
+    number: str = Field(max_length=32, description="完整身份证号或手机号 / a full ID or mobile number")
+    reason: str = Field(max_length=200, description="事由 / why")
+
+
 class ResidentFilter(Schema):
-    q: str | None = None
+    q: str | None = Field(None, max_length=64, description="姓名、小区或房号 / name, compound or room")
     tag: str | None = None
     age_band: str | None = None
     grid: str | None = None
@@ -261,10 +267,37 @@ class ImportBatchOut(Schema):
 # ------------------------------------------------------------------------- residents
 
 
-@router.get("/residents", response=list[ResidentOut], summary="居民列表（脱敏）/ residents, masked")
+@router.get(
+    "/residents",
+    response=list[ResidentOut],
+    summary="居民列表（脱敏）/ residents, masked",
+    description="`q` searches names, compounds and rooms only; a number in it is refused (422): "
+    "finding someone by ID number or phone is `POST /residents/lookup`.",
+)
 @paginate(PageNumberPagination)
 def resident_list(request: HttpRequest, filters: Query[ResidentFilter]) -> Any:
-    return selectors.resident_list(actor=request.user, filters=filters.dict())  # type: ignore[arg-type]
+    try:
+        return selectors.resident_list(actor=request.user, filters=filters.dict())  # type: ignore[arg-type]
+    except selectors.NumberSearchRefused as exc:
+        raise ValidationError([{"loc": ["query", "q"], **exc.problem.as_dict()}]) from exc
+
+
+@router.post(
+    "/residents/lookup",
+    response={200: list[ResidentOut], 422: ErrorOut},
+    summary="按证件号或手机号查找（需事由，记录访问日志）/ find by ID number or phone, logged",
+    description="The number travels in the body, never in a URL. Needs the reveal right; "
+    "each lookup is written to the access log with its reason, and lookups are limited per hour.",
+)
+def resident_lookup(request: HttpRequest, payload: LookupIn) -> Any:
+    try:
+        return services.resident_lookup(
+            actor=request.user,  # type: ignore[arg-type]
+            number=payload.number,
+            reason=payload.reason,
+        )
+    except services.InvalidPeopleData as exc:
+        return _invalid(exc)
 
 
 @router.get("/residents/{resident_id}", response=ResidentOut, summary="居民详情（脱敏）/ one resident")

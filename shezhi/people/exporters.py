@@ -8,12 +8,11 @@ from typing import IO, TYPE_CHECKING
 from django.db.models import QuerySet
 from openpyxl import Workbook
 
-from shezhi.common.pii import mask_id_number, mask_name, mask_phone
-from shezhi.people.importers import actor_area_code
+from shezhi.common.pii import mask_id_number, mask_name, mask_phone, redact_free_text
 from shezhi.people.models import Resident, ResidentTag, TagSet
 from shezhi.people.permissions import PeoplePermission, has_perm
 from shezhi.people.readers import HEADERS
-from shezhi.people.services import access_log_export, require
+from shezhi.people.services import access_log_export
 
 if TYPE_CHECKING:
     from shezhi.accounts.models import User
@@ -22,19 +21,16 @@ EXTRA_HEADERS = ["性别", "出生日期", "网格", "数据来源"]
 
 
 def resident_export_xlsx(
-    *, actor: User, residents: QuerySet[Resident], plain: bool = False, reason: str = ""
+    *, actor: User, residents: QuerySet[Resident], plain: bool = False, reason: str = "", scope: str = ""
 ) -> IO[bytes]:
     """An .xlsx of ``residents`` (already scoped by a selector) in the import layout.
 
     Written with openpyxl's write-only mode into a temporary file, so memory stays flat.
-    A plain (unmasked) export needs the export permission and a reason, and is logged.
+    Every export needs a reason and is logged with its row count and filters (``scope``);
+    a plain (unmasked) one also needs the export permission. Notes are free text, so the
+    numbers typed into them are masked unless the export is plain.
     """
-    require(actor, PeoplePermission.VIEW)
-    if plain:
-        require(actor, PeoplePermission.EXPORT_PLAIN)
-        access_log_export(
-            actor=actor, reason=reason, rows=residents.count(), division_code=actor_area_code(actor)
-        )
+    access_log_export(actor=actor, reason=reason, rows=residents.count(), plain=plain, scope=scope)
     full_names = plain or has_perm(actor, PeoplePermission.EDIT)
     labels = dict(ResidentTag.choices)
     wb = Workbook(write_only=True)
@@ -55,7 +51,7 @@ def resident_export_xlsx(
                 r.phone if plain else mask_phone(r.phone),
                 r.get_relation_display(),
                 "、".join(str(labels[c]) for c in TagSet.decode(r.tags)),
-                r.note,
+                r.note if plain else redact_free_text(r.note),
                 r.get_sex_display(),
                 r.birth_date.isoformat() if plain else f"{r.birth_date.year}",
                 h.grid.name if h.grid_id else "",  # type: ignore[union-attr]

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from shezhi.common.errors import Problem
 from shezhi.people.models import (
     AGE_BANDS,
     FacilityCategory,
@@ -22,15 +24,29 @@ from shezhi.people.services import InvalidPeopleData
 from shezhi.places.models import Compound
 
 
+def problem_text(p: Problem) -> str:
+    """A problem in the language of the page (Chinese, or English under the switch)."""
+    return p.en if (get_language() or "").startswith("en") else p.zh
+
+
 def add_problems(form: forms.Form, exc: InvalidPeopleData) -> None:
-    """Put each service problem on its field (or the form), in Chinese with the English."""
-    for p in exc.problems:
+    """Put each service problem on its field (or the form), in the user's language."""
+    add_problem_list(form, exc.problems)
+
+
+def add_problem_list(form: forms.Form, problems: list[Problem]) -> None:
+    for p in problems:
         field = p.field if p.field in form.fields else None
-        form.add_error(field, f"{p.zh} / {p.en}")
+        form.add_error(field, problem_text(p))
 
 
 class ResidentFilterForm(forms.Form):
-    q = forms.CharField(label=_("姓名、身份证号或手机号"), required=False)
+    q = forms.CharField(
+        label=_("姓名、小区或房号"),
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"placeholder": _("姓名、小区或房号")}),
+    )
     tag = forms.ChoiceField(
         label=_("标签"), required=False, choices=[("", _("全部标签")), *ResidentTag.choices]
     )
@@ -95,9 +111,20 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=_("Excel（.xlsx）或 CSV 文件"))
 
 
+class ResidentLookupForm(forms.Form):
+    """按证件号查找: a full ID number or mobile number, with the reason (logged)."""
+
+    number = forms.CharField(
+        label=_("身份证号或手机号"),
+        max_length=24,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+    )
+    reason = forms.CharField(label=_("事由"), max_length=200)
+
+
 class ExportForm(forms.Form):
-    plain = forms.BooleanField(label=_("导出明文身份证号与电话（将记录访问日志）"), required=False)
-    reason = forms.CharField(label=_("事由（导出明文时必填）"), max_length=200, required=False)
+    plain = forms.BooleanField(label=_("导出明文身份证号与电话"), required=False)
+    reason = forms.CharField(label=_("事由（每次导出都会记录访问日志）"), max_length=200, required=False)
 
 
 class AccessLogFilterForm(forms.Form):

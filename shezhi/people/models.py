@@ -340,13 +340,17 @@ class Facility(models.Model):
 
 
 class RevealField(models.TextChoices):
-    """What an access-log row revealed."""
+    """What an access-log row read: one field in clear, a lookup by number, an export."""
 
     ID_NUMBER = "id_number", _("身份证号")
     PHONE = "phone", _("联系电话")
     NAME = "name", _("姓名")
     CONTACT_PHONE = "contact_phone", _("单位联系电话")
     EXPORT = "export", _("导出明文")
+    EXPORT_MASKED = "export_masked", _("导出（脱敏）")
+    LOOKUP = "lookup", _("按证件号或手机号查找")
+    REGISTRATION_CONFLICT = "reg_conflict", _("登记时证件号冲突")
+    CASE_REPORTER = "case_reporter", _("诉求反映人联系方式")
 
 
 class AccessLog(models.Model):
@@ -375,6 +379,9 @@ class AccessLog(models.Model):
     field = models.CharField(_("字段"), max_length=16, choices=RevealField.choices)
     reason = models.CharField(_("事由"), max_length=200)
     rows = models.PositiveIntegerField(_("涉及人数"), default=1)
+    #: What was read beyond one record: the filters of an export, the kind of a lookup, the
+    #: case whose reporter was read. Never a full ID number or phone (those are masked).
+    scope = models.CharField(_("范围"), max_length=200, blank=True)
     division_code = models.CharField(_("对象所在区划"), max_length=12, db_index=True)
     grid_path = models.CharField(max_length=41, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)

@@ -11,8 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from shezhi.common.identifiers import IdentifierError, id_number_validate, mobile_validate
-from shezhi.common.pii import blind_index
+from shezhi.common.errors import Problem
 from shezhi.people.models import (
     AGE_BANDS,
     AccessLog,
@@ -24,13 +23,9 @@ from shezhi.people.models import (
     TagSet,
 )
 from shezhi.people.permissions import PeoplePermission, has_perm
-from shezhi.people.validation import ID_KIND, PHONE_KIND
 
 if TYPE_CHECKING:
     from shezhi.accounts.models import User
-
-_ID_LIKE = re.compile(r"^\d{15}$|^\d{17}[\dXx]$")
-_PHONE_LIKE = re.compile(r"^\+?\d[\d\s-]{9,}$")
 
 
 def _years_ago(day: dt.date, years: int) -> dt.date:
@@ -50,20 +45,38 @@ def birth_range(band: str, today: dt.date | None = None) -> Q:
     return q
 
 
+class NumberSearchRefused(ValueError):
+    """A list search with a phone or ID number in it: that is a lookup (a reveal), not a filter."""
+
+    problem = Problem(
+        code="number_search",
+        zh="列表只能按姓名或地址查找；按身份证号或手机号查找请用“证件号查找”（需填写事由，将记录访问日志）",
+        en="lists search names and addresses only; to find someone by ID number or phone use "
+        "the lookup (a reason is required and the lookup is logged)",
+        field="q",
+    )
+
+    def __init__(self) -> None:
+        super().__init__(str(self.problem))
+
+
+#: Five digits or more in a search: part of an ID number or phone, never a name or address.
+_NUMBER_LIKE = re.compile(r"\d(?:[\s\-]?\d){4,}")
+
+
 def _search(qs: QuerySet[Resident], q: str) -> QuerySet[Resident]:
-    """By name (contains), or an exact ID number or phone through the blind index."""
+    """By name (contains) or the compound's name or the room. Never by a number.
+
+    Searching by a full or partial ID number or phone would tell a role that may not reveal
+    which of the candidates consistent with a mask is real (an oracle); :func:`resident_lookup`
+    in services is the logged, throttled way for roles that may reveal.
+    """
     q = q.strip()
-    if _ID_LIKE.match(q):
-        try:
-            return qs.filter(id_index=blind_index(id_number_validate(q), kind=ID_KIND))
-        except IdentifierError:
-            return qs.none()
-    if _PHONE_LIKE.match(q):
-        try:
-            return qs.filter(phone_index=blind_index(mobile_validate(q), kind=PHONE_KIND))
-        except IdentifierError:
-            return qs.none()
-    return qs.filter(name__icontains=q)
+    if _NUMBER_LIKE.search(q):
+        raise NumberSearchRefused
+    return qs.filter(
+        Q(name__icontains=q) | Q(household__compound__name__icontains=q) | Q(household__room=q)
+    )
 
 
 def _require_view(actor: User) -> None:

@@ -3,6 +3,7 @@ history with the actor as the changer, and writes its audit row in the same tran
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -156,10 +157,8 @@ def resident_create(
     clean, problems = resident_clean(
         name=name, id_number=id_number, phone=phone, relation=relation, tags=tags
     )
-    if clean and Resident.objects.filter(id_index=clean.id_index).exists():
-        problems.append(
-            problem("duplicate_id", "id_number", "该身份证号已登记", "a resident with this ID number exists")
-        )
+    if clean and (conflict := _id_conflict(actor, clean.id_index)):
+        problems.append(conflict)
     if problems or clean is None:
         raise InvalidPeopleData(problems)
     resident = Resident(household=household, note=(note or "").strip())
@@ -187,10 +186,8 @@ def resident_update(*, actor: User, resident: Resident, **changes: Any) -> Resid
         relation=changes.get("relation", resident.relation),
         tags=changes.get("tags", resident.tag_list),
     )
-    if clean and Resident.objects.filter(id_index=clean.id_index).exclude(pk=resident.pk).exists():
-        problems.append(
-            problem("duplicate_id", "id_number", "该身份证号已登记", "a resident with this ID number exists")
-        )
+    if clean and (conflict := _id_conflict(actor, clean.id_index, exclude_pk=resident.pk)):
+        problems.append(conflict)
     if problems or clean is None:
         raise InvalidPeopleData(problems)
     _apply_clean(resident, clean)
@@ -217,6 +214,46 @@ def _reasonproblem(reason: str) -> Problem | None:
     return None
 
 
+def _actor_area(actor: User) -> tuple[str, str]:
+    """The (division code, grid path) of the actor's own area, for rows about no one record."""
+    if actor.grid_id:
+        grid = actor.grid
+        return grid.community.code, grid.path  # type: ignore[union-attr]
+    return (actor.division.code if actor.division_id else ""), ""  # type: ignore[union-attr]
+
+
+def access_log_record(
+    *,
+    actor: User,
+    field: str,
+    reason: str,
+    subject: str,
+    rows: int = 1,
+    scope: str = "",
+    resident: Resident | None = None,
+    division_code: str | None = None,
+    grid_path: str = "",
+) -> AccessLog:
+    """Write one row of the access log (个人信息访问记录), the one record of every read.
+
+    ``subject`` and ``scope`` must already be masked: the log itself holds no full ID number
+    or phone. Without ``division_code`` the row is filed under the actor's own area.
+    """
+    if division_code is None:
+        division_code, grid_path = _actor_area(actor)
+    return AccessLog.objects.create(
+        actor=actor,
+        resident=resident,
+        subject=subject[:120],
+        field=field,
+        reason=reason.strip()[:200],
+        rows=rows,
+        scope=scope[:200],
+        division_code=division_code,
+        grid_path=grid_path,
+    )
+
+
 def resident_reveal(*, actor: User, resident: Resident, field: str, reason: str) -> str:
     """The full value of one masked field; writes who, whom, which field, when and why."""
     require(actor, PeoplePermission.REVEAL)
@@ -229,33 +266,161 @@ def resident_reveal(*, actor: User, resident: Resident, field: str, reason: str)
         raise InvalidPeopleData([p])
     household = resident.household
     with transaction.atomic():
-        AccessLog.objects.create(
+        access_log_record(
             actor=actor,
             resident=resident,
             subject=mask_name(resident.name),
             field=field,
-            reason=reason.strip()[:200],
+            reason=reason,
             division_code=household.community.code,
             grid_path=household.grid.path if household.grid_id else "",  # type: ignore[union-attr]
         )
     return str(getattr(resident, field))
 
 
-def access_log_export(*, actor: User, reason: str, rows: int, division_code: str) -> AccessLog:
-    """Record an unmasked export (one row for the whole file)."""
-    require(actor, PeoplePermission.EXPORT_PLAIN)
+def access_log_export(*, actor: User, reason: str, rows: int, plain: bool, scope: str = "") -> AccessLog:
+    """Record an export (one row for the whole file): masked ones too, they are still people."""
+    require(actor, PeoplePermission.EXPORT_PLAIN if plain else PeoplePermission.VIEW)
     if p := _reasonproblem(reason):
         raise InvalidPeopleData([p])
     with transaction.atomic():
-        return AccessLog.objects.create(
+        return access_log_record(
             actor=actor,
-            subject=f"导出 {rows} 人 / export of {rows}",
-            field=RevealField.EXPORT,
-            reason=reason.strip()[:200],
+            subject="",
+            field=RevealField.EXPORT if plain else RevealField.EXPORT_MASKED,
+            reason=reason,
             rows=rows,
-            division_code=division_code,
-            grid_path=actor.grid.path if actor.grid_id else "",  # type: ignore[union-attr]
+            scope=scope,
         )
+
+
+# --------------------------------------------------------------- lookup by ID number or phone
+
+#: Lookups by a full ID number or phone one user may make per hour (each one is a reveal:
+#: it tells whether that number belongs to someone in the user's area). The log is the counter.
+LOOKUPS_PER_HOUR = 30
+
+
+def _lookups_left(actor: User) -> int:
+    from django.conf import settings
+    from django.utils import timezone
+
+    limit = int(getattr(settings, "PEOPLE_LOOKUPS_PER_HOUR", LOOKUPS_PER_HOUR))
+    since = timezone.now() - dt.timedelta(hours=1)
+    used = AccessLog.objects.filter(
+        actor=actor,
+        field__in=[RevealField.LOOKUP, RevealField.REGISTRATION_CONFLICT],
+        created_at__gte=since,
+    ).count()
+    return limit - used
+
+
+def _lookup_throttle(actor: User) -> None:
+    if _lookups_left(actor) <= 0:
+        raise InvalidPeopleData(
+            [
+                problem(
+                    "throttled",
+                    "number",
+                    "一小时内按证件号或手机号查找的次数已达上限，请稍后再试",
+                    "too many lookups by ID number or phone in the last hour; try again later",
+                )
+            ]
+        )
+
+
+def resident_lookup(*, actor: User, number: str, reason: str) -> list[Resident]:
+    """Residents of the actor's area with this full ID number or mobile number.
+
+    Finding someone by their full number is itself a reveal (it confirms that the number is
+    theirs), so only roles that may reveal may do it, with a reason, throttled per user, and
+    every lookup is written to the access log with the number masked — found or not.
+    """
+    from shezhi.common.identifiers import id_number_validate
+    from shezhi.common.pii import mask_id_number, mask_phone
+
+    require(actor, PeoplePermission.REVEAL)
+    problems = [p] if (p := _reasonproblem(reason)) else []
+    raw = (number or "").strip()
+    kind = index = masked = ""
+    try:
+        value = id_number_validate(raw, field="number")
+        kind, index, masked = "id_number", blind_index(value, kind=ID_KIND), mask_id_number(value)
+    except IdentifierError as id_error:
+        try:
+            value = mobile_validate(raw, field="number")
+            kind, index, masked = "phone", blind_index(value, kind=PHONE_KIND), mask_phone(value)
+        except IdentifierError:
+            problems.append(
+                problem(
+                    "invalid_number",
+                    "number",
+                    "请输入完整的18位身份证号或11位手机号",
+                    "enter a full 18-character ID number or 11-digit mobile number",
+                )
+                if not raw or not any(c.isdigit() for c in raw) or len(raw) < 15
+                else id_error.problem
+            )
+    if problems:
+        raise InvalidPeopleData(problems)
+    _lookup_throttle(actor)
+    qs = Resident.objects.visible_to(actor).select_related("household__compound", "household__grid")
+    found = list(qs.filter(**{"id_index" if kind == "id_number" else "phone_index": index}))
+    with transaction.atomic():
+        access_log_record(
+            actor=actor,
+            field=RevealField.LOOKUP,
+            reason=reason,
+            subject=masked,
+            rows=len(found),
+            scope=kind,
+            resident=found[0] if len(found) == 1 else None,
+        )
+    return found
+
+
+def _id_conflict(actor: User, id_index: str, *, exclude_pk: int | None = None) -> Problem | None:
+    """The problem with registering an ID number that is already on a resident, if it is.
+
+    Inside the actor's area they see that record, so they are told it exists. Elsewhere they
+    must not learn it: the answer is a refusal that says nothing about other areas, the
+    attempt goes to the access log (the auditor sees who keeps probing) and counts against
+    the same hourly limit as lookups, so registration is no faster an oracle than a lookup.
+    """
+    qs = Resident.objects.filter(id_index=id_index)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    existing = qs.first()
+    if existing is None:
+        return None
+    if Resident.objects.visible_to(actor).filter(pk=existing.pk).exists():
+        return problem(
+            "duplicate_id",
+            "id_number",
+            "该身份证号已在您的辖区登记",
+            "this ID number is already registered in your area",
+        )
+    _lookup_throttle(actor)
+    with transaction.atomic():
+        access_log_record(
+            actor=actor,
+            field=RevealField.REGISTRATION_CONFLICT,
+            reason="resident_create",
+            subject="",
+            rows=0,
+        )
+    return ID_NOT_REGISTRABLE
+
+
+#: The refusal for an ID number that cannot be registered here: the same words whatever the
+#: other areas hold (importers use it too).
+ID_NOT_REGISTRABLE = Problem(
+    code="not_registrable",
+    zh="该身份证号暂不能在本辖区登记，请联系街道核实（如系迁入，请办理迁移手续）",
+    en="this ID number cannot be registered in your area now; ask the street office to check it "
+    "(for someone moving in, request a transfer)",
+    field="id_number",
+)
 
 
 def blind_index_rebuild(*, batch: int = 2000) -> int:

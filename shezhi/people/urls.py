@@ -7,6 +7,7 @@ urlpatterns = [
     path("residents/", views.resident_index, name="residents"),
     path("residents/new/", views.resident_create, name="resident_new"),
     path("residents/export/", views.resident_export, name="resident_export"),
+    path("residents/lookup/", views.resident_lookup, name="resident_lookup"),
     path("residents/<int:pk>/", views.resident_detail, name="resident"),
     path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
     path("households/", views.household_index, name="households"),

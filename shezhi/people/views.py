@@ -26,10 +26,19 @@ from shezhi.people.forms import (
     OrganisationForm,
     ResidentFilterForm,
     ResidentForm,
+    ResidentLookupForm,
     RevealForm,
+    add_problem_list,
     add_problems,
 )
-from shezhi.people.models import FacilityCategory, Household, ImportStatus, OrganisationKind, ResidenceStatus
+from shezhi.people.models import (
+    FacilityCategory,
+    Household,
+    ImportStatus,
+    OrganisationKind,
+    ResidenceStatus,
+    Resident,
+)
 from shezhi.people.permissions import PeoplePermission, has_perm
 from shezhi.places.models import Compound, Division, Grid, GridKind
 
@@ -45,6 +54,16 @@ def _resident_filters(request: HttpRequest) -> dict[str, str]:
     return {k: request.GET.get(k, "") for k in ("q", "tag", "age_band", "grid", "sex")}
 
 
+def _filters_scope(request: HttpRequest) -> str:
+    """The filters of a list, for the access log (names typed in a search are masked)."""
+    from shezhi.common.pii import mask_name
+
+    parts = [
+        f"{k}={mask_name(v) if k == 'q' else v}" for k, v in _resident_filters(request).items() if v
+    ]
+    return "; ".join(parts)
+
+
 def _grid_choices(user: Any) -> list[tuple[str, str]]:
     grids = Grid.objects.visible_to(user).filter(kind__in=[GridKind.GENERAL, GridKind.MICRO]).order_by("code")
     return [(g.code, f"{g.name}（{g.code}）") for g in grids[:300]]
@@ -54,13 +73,44 @@ def _grid_choices(user: Any) -> list[tuple[str, str]]:
 def resident_index(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = ResidentFilterForm(request.GET or None, grids=_grid_choices(user))
-    residents = selectors.resident_list(actor=user, filters=_resident_filters(request))  # type: ignore[arg-type]
+    try:
+        residents = selectors.resident_list(actor=user, filters=_resident_filters(request))  # type: ignore[arg-type]
+    except selectors.NumberSearchRefused as exc:
+        form.is_valid()
+        add_problem_list(form, [exc.problem])
+        residents = Resident.objects.none()
     page = Paginator(residents, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "people/resident_list.html",
         {"form": form, "page": page, "total": page.paginator.count, "perms": _perms(user)},
     )
+
+
+@login_required
+@GET_POST
+def resident_lookup(request: HttpRequest) -> HttpResponse:
+    """按证件号查找: find residents of one's area by a full ID or mobile number (POST only, so
+    the number never appears in a URL); needs the reveal right and a reason, and is logged."""
+    user = request.user
+    if not has_perm(user, PeoplePermission.REVEAL):
+        raise PermissionDenied
+    form = ResidentLookupForm(request.POST if request.method == "POST" else None)
+    found = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            found = services.resident_lookup(
+                actor=user,  # type: ignore[arg-type]
+                number=form.cleaned_data["number"],
+                reason=form.cleaned_data["reason"],
+            )
+        except services.InvalidPeopleData as exc:
+            add_problems(form, exc)
+    response = render(
+        request, "people/resident_lookup.html", {"form": form, "found": found, "perms": _perms(user)}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required
@@ -423,7 +473,10 @@ def import_template(request: HttpRequest) -> HttpResponse:
 def resident_export(request: HttpRequest) -> HttpResponse:
     """GET: the export form (current filters kept); POST: the .xlsx download."""
     user = request.user
-    residents = selectors.resident_list(actor=user, filters=_resident_filters(request))  # type: ignore[arg-type]
+    try:
+        residents = selectors.resident_list(actor=user, filters=_resident_filters(request))  # type: ignore[arg-type]
+    except selectors.NumberSearchRefused:
+        return redirect("people:residents")
     form = ExportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         plain = form.cleaned_data["plain"]
@@ -433,6 +486,7 @@ def resident_export(request: HttpRequest) -> HttpResponse:
                 residents=residents,
                 plain=plain,
                 reason=form.cleaned_data["reason"],
+                scope=_filters_scope(request),
             )
         except services.InvalidPeopleData as exc:
             add_problems(form, exc)

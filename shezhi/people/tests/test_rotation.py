@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from shezhi.common import pii
-from shezhi.people import selectors
+from shezhi.people import services
 from shezhi.people.models import Resident
 
 
@@ -41,7 +41,8 @@ def test_without_the_old_key_values_cannot_be_read(settings, residents):
 
 def test_reindex_after_a_new_blind_index_key(settings, world, residents):
     settings.BLIND_INDEX_KEY = "a-new-blind-index-key"
-    assert not selectors.resident_list(actor=world.alice, filters={"q": residents["a"].id_number}).exists()
+    number = residents["a"].id_number
+    assert services.resident_lookup(actor=world.alice, number=number, reason="核对户籍信息") == []
     call_command("rotate_field_keys", reindex=True, verbosity=0)
-    found = selectors.resident_list(actor=world.alice, filters={"q": residents["a"].id_number})
+    found = services.resident_lookup(actor=world.alice, number=number, reason="核对户籍信息")
     assert [r.pk for r in found] == [residents["a"].pk]

@@ -89,6 +89,6 @@ def test_duplicate_id_number_is_refused(world, residents):
             actor=world.alice,
             household=residents["a"].household,
             name="王小明",
-            id_number=residents["b"].id_number,
+            id_number=residents["a"].id_number,
         )
     assert info.value.problems[0].code == "duplicate_id"
