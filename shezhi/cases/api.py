@@ -13,9 +13,11 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from shezhi.cases import selectors
 from shezhi.cases.models import Case, CaseEvent, Category, Channel
+from shezhi.cases.permissions import CasePermission, has_perm
 from shezhi.cases.services import CaseNotFound, Intake, IntakeRejected, case_intake, case_transition
 from shezhi.cases.workflow import WorkflowError, state_label
 from shezhi.common.errors import Problem
+from shezhi.common.pii import redact_free_text
 from shezhi.places.models import Grid
 
 router = Router(tags=["cases 接诉即办"])
@@ -72,12 +74,28 @@ class CaseOut(Schema):
     def resolve_reporter(obj: Case) -> str:
         return obj.reporter_masked
 
+    @staticmethod
+    def resolve_title(obj: Case, context: Any) -> str:
+        return _free_text(obj, obj.title, context)
+
+
+def _free_text(case: Case, text: str, context: Any) -> str:
+    """Free text as typed for the handling desk (and the reporter), numbers masked for others."""
+    user = context["request"].user if context else None
+    if has_perm(user, CasePermission.HANDLE) or (user is not None and case.reporter_id == user.pk):
+        return text
+    return redact_free_text(text)
+
 
 class CaseDetailOut(CaseOut):
     description: str
     address: str
     attributes: dict[str, Any]
     satisfaction: str
+
+    @staticmethod
+    def resolve_description(obj: Case, context: Any) -> str:
+        return _free_text(obj, obj.description, context)
 
 
 class EventOut(Schema):
@@ -97,6 +115,10 @@ class EventOut(Schema):
     @staticmethod
     def resolve_unit(obj: CaseEvent) -> str | None:
         return obj.unit.name if obj.unit_id else None  # type: ignore[union-attr]
+
+    @staticmethod
+    def resolve_note(obj: CaseEvent, context: Any) -> str:
+        return _free_text(obj.case, obj.note, context)
 
 
 class CaseFilter(Schema):
@@ -186,6 +208,8 @@ def case_create(request: HttpRequest, payload: CaseIn) -> Any:
                 reporter_phone=payload.reporter_phone,
                 reporter=user if user.role == "resident" else None,  # type: ignore[union-attr,arg-type]
                 require_grid=payload.lon is not None,
+                # Staff file cases only where they work; residents may report anywhere.
+                within_actor_area=user.role != "resident",  # type: ignore[union-attr]
             ),
             actor=user,  # type: ignore[arg-type]
         )

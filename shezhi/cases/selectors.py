@@ -7,8 +7,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from shezhi.accounts.models import User
-from shezhi.accounts.roles import Role
 from shezhi.cases.models import Case, CaseEvent, Category, EventKind, SlaState, Unit
+from shezhi.cases.permissions import CasePermission, has_perm
 from shezhi.cases.workflow import OPEN_STATES, State
 
 
@@ -16,7 +16,7 @@ def case_list(*, actor: User, filters: dict[str, Any] | None = None) -> QuerySet
     """Visible cases, newest first; filters ``state``, ``category``, ``q``, ``sla``, ``open``."""
     filters = filters or {}
     qs = Case.objects.visible_to(actor).select_related("category", "grid", "division", "lead_unit")
-    if actor.role == Role.RESIDENT and not actor.is_superuser:
+    if not has_perm(actor, CasePermission.READ):
         qs = Case.objects.none()
     if state := filters.get("state"):
         qs = qs.filter(state=state)
@@ -71,7 +71,7 @@ def reporter_timeline(*, case: Case) -> QuerySet[CaseEvent]:
 
 def case_get(*, actor: User, code: str) -> Case:
     """One visible case by number, or 404; a resident also sees the cases they reported."""
-    if actor.is_authenticated and actor.role == Role.RESIDENT and not actor.is_superuser:
+    if not has_perm(actor, CasePermission.READ):
         return _own_or_404(actor, code)
     return Case.objects.select_related(
         "category", "grid", "division", "lead_unit", "compound"
@@ -81,6 +81,8 @@ def case_get(*, actor: User, code: str) -> Case:
 def _own_or_404(actor: User, code: str) -> Case:
     from django.http import Http404
 
+    if not actor.is_authenticated:
+        raise Http404
     case = Case.objects.filter(reporter=actor, code=code).select_related("category").first()
     if case is None:
         raise Http404

@@ -17,6 +17,7 @@ from shezhi.accounts.roles import Role
 from shezhi.cases import dedup, selectors
 from shezhi.cases.forms import ActionForm, IntakeForm
 from shezhi.cases.models import Assignment, Case, Channel, SlaState
+from shezhi.cases.permissions import CasePermission, has_perm
 from shezhi.cases.services import (
     CaseNotFound,
     Intake,
@@ -65,7 +66,14 @@ def case_index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/case_list.html",
-        {"page": page, "view": view, "filters": filters, "states": State.choices, "counts": counts},
+        {
+            "page": page,
+            "view": view,
+            "filters": filters,
+            "states": State.choices,
+            "counts": counts,
+            "can_handle": has_perm(user, CasePermission.HANDLE),
+        },
     )
 
 
@@ -89,6 +97,7 @@ def _intake_page(request: HttpRequest, *, channel: str, template: str) -> HttpRe
                     reporter_phone=data.get("reporter_phone") or "",
                     reporter=user if user.role == Role.RESIDENT else None,  # type: ignore[union-attr]
                     require_grid=True,
+                    within_actor_area=user.role != Role.RESIDENT,  # type: ignore[union-attr]
                 ),
                 actor=user,  # type: ignore[arg-type]
             )
@@ -155,6 +164,8 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
             "grids": grids,
             "duplicates": duplicates,
             "is_staff": _is_staff(user),
+            "can_handle": has_perm(user, CasePermission.HANDLE) or case.reporter_id == user.pk,
+            "can_reveal": has_perm(user, CasePermission.REVEAL_REPORTER),
             "can_publish": user.is_superuser or user.role in _DESK_ROLES,  # type: ignore[union-attr]
             "categories": selectors.services(),
         },
@@ -224,9 +235,18 @@ def case_reveal(request: HttpRequest, code: str) -> HttpResponse:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
-        contact = case_reporter_reveal(case=case, actor=request.user)  # type: ignore[arg-type]
+        contact = case_reporter_reveal(
+            case=case,
+            actor=request.user,  # type: ignore[arg-type]
+            reason=request.POST.get("reason", ""),
+        )
     except WorkflowError as exc:
-        return JsonResponse(exc.problem.as_dict(), status=403)
+        status = 400 if exc.problem.code == "reason_required" else 403
+        return JsonResponse(
+            {**exc.problem.as_dict(), "text": exc.problem.text()},
+            status=status,
+            json_dumps_params={"ensure_ascii": False},
+        )
     return JsonResponse(contact, json_dumps_params={"ensure_ascii": False})
 
 

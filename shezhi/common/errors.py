@@ -22,6 +22,12 @@ class Problem:
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "field": self.field, "message": self.zh, "message_en": self.en}
 
+    def text(self) -> str:
+        """The reason in the language of the request (Chinese, or English under the switch)."""
+        from django.utils.translation import get_language
+
+        return self.en if (get_language() or "").startswith("en") else self.zh
+
 
 @dataclass
 class RowError:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from shezhi.common.errors import Problem
@@ -24,11 +23,6 @@ from shezhi.people.services import InvalidPeopleData
 from shezhi.places.models import Compound
 
 
-def problem_text(p: Problem) -> str:
-    """A problem in the language of the page (Chinese, or English under the switch)."""
-    return p.en if (get_language() or "").startswith("en") else p.zh
-
-
 def add_problems(form: forms.Form, exc: InvalidPeopleData) -> None:
     """Put each service problem on its field (or the form), in the user's language."""
     add_problem_list(form, exc.problems)
@@ -37,7 +31,7 @@ def add_problems(form: forms.Form, exc: InvalidPeopleData) -> None:
 def add_problem_list(form: forms.Form, problems: list[Problem]) -> None:
     for p in problems:
         field = p.field if p.field in form.fields else None
-        form.add_error(field, problem_text(p))
+        form.add_error(field, p.text())
 
 
 class ResidentFilterForm(forms.Form):

@@ -132,13 +132,23 @@ def test_case_page_shows_the_timeline_and_acting_writes_an_event(world):
     assert "不能执行" in page
 
 
-def test_revealing_the_reporter_is_logged(world):
+def test_revealing_the_reporter_needs_a_reason_and_is_logged(world):
+    from shezhi.people.models import AccessLog
+
     case = report(world.alice, world.grid_a, reporter_name="王五", reporter_phone="13700002222")
-    response = _client(world.carol).post(f"/cases/{case.code}/reveal/")
+    refused = _client(world.carol).post(f"/cases/{case.code}/reveal/")
+    assert refused.status_code == 400
+    assert "13700002222" not in refused.content.decode()
+    assert not AccessLog.objects.exists()
+    response = _client(world.carol).post(f"/cases/{case.code}/reveal/", {"reason": "电话回访核实"})
     assert response.json() == {"name": "王五", "phone": "13700002222"}
     event = case.events.get(kind=EventKind.PII_READ)
     assert event.actor == world.carol
-    assert _client(world.rita).post(f"/cases/{case.code}/reveal/").status_code == 404
+    log = AccessLog.objects.get()
+    assert (log.actor, log.field, log.scope) == (world.carol, "case_reporter", case.code)
+    assert (log.subject, log.reason) == ("王*", "电话回访核实")
+    foreign = _client(world.rita).post(f"/cases/{case.code}/reveal/", {"reason": "电话回访核实"})
+    assert foreign.status_code == 404
     assert _client(world.carol).get(f"/cases/{case.code}/reveal/").status_code == 405
 
 
