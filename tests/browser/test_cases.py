@@ -11,6 +11,7 @@ from shapely.geometry import shape
 
 from shezhi.accounts.models import User
 from shezhi.cases.models import Case
+from shezhi.people.models import AccessLog
 
 from .helpers import screenshot
 
@@ -47,9 +48,15 @@ def test_a_resident_reports_by_pin_and_the_grid_worker_handles_it(page: Any, log
     assert code in page.locator("[data-testid=case-list]").inner_text()
     page.goto(f"/cases/{code}/")
     assert page.locator("[data-testid=reporter]").inner_text() == "138****1111"
+    page.click("#reveal")  # without a reason: refused next to the field, nothing shown
+    page.wait_for_function("document.querySelector('[data-testid=reveal-error]').textContent.length > 0")
+    assert "事由" in page.locator("[data-testid=reveal-error]").inner_text()
+    assert "13800001111" not in page.content()
+    page.fill("#reveal-reason", "电话回访核实情况")
     page.click("#reveal")
     page.wait_for_function("document.querySelector('[data-testid=reporter]').textContent.includes('13800001111')")
     assert case.events.filter(kind="pii_read", actor__username="grid").count() == 1
+    assert AccessLog.objects.filter(field="case_reporter", actor__username="grid").count() == 1
     with page.expect_navigation():
         page.click("[data-testid=action-sign]")
     assert "已签收" in page.locator("[data-testid=state]").inner_text()
