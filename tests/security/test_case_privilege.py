@@ -63,10 +63,11 @@ def test_an_auditor_may_not_reveal_a_reporter(world):
 def test_staff_cannot_file_a_case_outside_their_area_through_the_api(world):
     lon, lat = inside(world.grid_y)  # another street's grid
     body = {"service_code": "ZF01", "description": "路灯不亮", "lon": lon, "lat": lat}
-    response = _client(world.alice).post("/api/v1/cases", json.dumps(body), content_type="application/json")
+    alice = _client(world.alice)
+    response = alice.post("/api/v1/cases", json.dumps(body), content_type="application/json")
     assert response.status_code in (400, 403, 422)
     assert response.json()["code"] == "outside_jurisdiction"
     lon, lat = inside(world.grid_a)
     body.update(lon=lon, lat=lat)
-    inside_area = _client(world.alice).post("/api/v1/cases", json.dumps(body), content_type="application/json")
+    inside_area = alice.post("/api/v1/cases", json.dumps(body), content_type="application/json")
     assert inside_area.status_code == 201
