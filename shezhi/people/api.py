@@ -10,6 +10,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from shezhi.common.errors import ImportRejected
+from shezhi.common.pii import mask_name
 from shezhi.people import importers, selectors, services
 from shezhi.people.models import (
     AccessLog,
@@ -221,6 +222,11 @@ class OrganisationOut(Schema):
     @staticmethod
     def resolve_community_code(obj: Organisation) -> str:
         return obj.community.code
+
+    @staticmethod
+    def resolve_contact_name(obj: Organisation, context: Any) -> str:
+        keeper = has_perm(context["request"].user, PeoplePermission.EDIT)
+        return obj.contact_name if keeper else mask_name(obj.contact_name)
 
     @staticmethod
     def resolve_contact_phone(obj: Organisation) -> str:

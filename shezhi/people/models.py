@@ -252,6 +252,10 @@ class Organisation(models.Model):
     def masked_contact_phone(self) -> str:
         return mask_phone(self.contact_phone)
 
+    @property
+    def masked_contact_name(self) -> str:
+        return mask_name(self.contact_name)
+
 
 class FacilityCategory(models.TextChoices):
     """Kinds of service element (服务要素) a facility is (GB 50180-2018, TD/T 1062-2021).
