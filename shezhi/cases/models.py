@@ -418,6 +418,11 @@ class CaseEvent(models.Model):
         transition = TRANSITIONS.get(self.action)
         return transition.label if transition else self.action
 
+    @property
+    def to_state_label(self) -> str:
+        """The state the step led to (已签收, 办理中, …), for the timeline."""
+        return State(self.to_state).label if self.to_state in State.values else self.to_state
+
 
 class CalendarDay(models.Model):
     """A day whose status the office sets itself (法定节假日/调休上班日).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -234,3 +235,12 @@ def test_the_pages_switch_to_english(world):
     page = client.get("/cases/kpis/").content.decode()
     assert "Response rate" in page
     assert "Case handling KPIs" in page
+
+
+def test_the_timeline_names_the_state_each_step_led_to(world):
+    case = report(world.alice, world.grid_a)
+    body = _client(world.carol).get(f"/cases/{case.code}/").content.decode()
+    labels = re.findall(r'data-testid="to-state">([^<]*)<', body)
+    assert labels
+    assert all(label.strip() for label in labels)
+    assert "已派单" in labels
