@@ -54,6 +54,9 @@ DEFAULTS: dict[str, int] = {
     "MAX_ROWS": 200_000,
     "MAX_COLUMNS": 64,
     "MAX_CELL_CHARS": 32_767,  # Excel's own limit per cell
+    # All cells of a file together, as read: an .xlsx may reference one long shared string
+    # from every cell, which costs nothing on disk but everything once echoed or processed.
+    "MAX_TOTAL_CHARS": 100_000_000,
     "MAX_GEOJSON_BYTES": 64 * 1024 * 1024,
     "MAX_REPORTED_ERRORS": 1000,
     "LIFETIME_SECONDS": 24 * 3600,  # a stored upload nobody confirmed is deleted after this
@@ -278,6 +281,7 @@ class _Limits:
 
     def __init__(self) -> None:
         self.rows, self.columns, self.chars = limit("MAX_ROWS"), limit("MAX_COLUMNS"), limit("MAX_CELL_CHARS")
+        self.total_chars, self.seen_chars = limit("MAX_TOTAL_CHARS"), 0
         self.n = 0
 
     def check(self, line: int, cells: list[str]) -> list[str]:
@@ -305,6 +309,14 @@ class _Limits:
                     f"a cell on line {line} exceeds {self.chars} characters",
                     line,
                 )
+            self.seen_chars += len(cell)
+        if self.seen_chars > self.total_chars:
+            raise file_rejected(
+                "too_much_text",
+                f"文件内容超过 {self.total_chars} 个字符",
+                f"the file holds more than {self.total_chars} characters",
+                line,
+            )
         return cells
 
 

@@ -99,6 +99,44 @@ def _replace_member(xlsx: bytes, member: str, write) -> bytes:  # type: ignore[n
     return out.getvalue()
 
 
+def _handmade_xlsx(sheet: str, shared_strings: str) -> bytes:
+    """A minimal workbook with a shared-string table, as an attacker would write it."""
+    ns = "http://schemas.openxmlformats.org"
+    rel = f"{ns}/officeDocument/2006/relationships"
+    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    parts = {
+        "[Content_Types].xml": (
+            f'<?xml version="1.0"?><Types xmlns="{ns}/package/2006/content-types">'
+            '<Default Extension="rels"'
+            ' ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{ct}.worksheet+xml"/>'
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{ct}.sharedStrings+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            f'<?xml version="1.0"?><Relationships xmlns="{ns}/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0"?><workbook xmlns="{ns}/spreadsheetml/2006/main" xmlns:r="{rel}">'
+            '<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'<?xml version="1.0"?><Relationships xmlns="{ns}/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+        ),
+        SHEET: sheet,
+        "xl/sharedStrings.xml": shared_strings,
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in parts.items():
+            zf.writestr(name, text.encode())
+    return out.getvalue()
+
+
 def _people_rows(world) -> list[list[object]]:
     compound = Compound.objects.filter(grid__path__startswith=world.grid_a.path).order_by("pk").first()
     return [
@@ -215,6 +253,25 @@ def test_it_does_not_expand_xml_entities(world, pipeline_peaks):
 
 
 # ----------------------------------------------------------------------------- limits
+
+
+def test_it_refuses_a_shared_string_referenced_from_every_cell(world, pipeline_peaks):
+    """One 30,000-character shared string referenced by 5,000 cells: 150 M characters as read."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    long = "".join(random.Random(3).choices(string.ascii_letters, k=30_000))
+    strings = f'<?xml version="1.0"?><sst xmlns="{main}"><si><t>工单编号</t></si><si><t>{long}</t></si></sst>'
+    rows = "".join(f'<row r="{i}"><c r="A{i}" t="s"><v>1</v></c></row>' for i in range(2, 5002))
+    sheet = (
+        f'<?xml version="1.0"?><worksheet xmlns="{main}"><sheetData>'
+        f'<row r="1"><c r="A1" t="s"><v>0</v></c></row>{rows}</sheetData></worksheet>'
+    )
+    xlsx = _handmade_xlsx(sheet, strings)
+    assert len(xlsx) < 100 * 1024
+    response = _post_hotline(world, "orders.xlsx", xlsx)
+    assert response.status_code == 400
+    assert "文件内容超过" in response.content.decode()
+    [peak] = pipeline_peaks
+    assert peak < PEAK_BUDGET
 
 
 def test_it_refuses_a_cell_longer_than_excel_allows(world):
