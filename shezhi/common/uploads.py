@@ -149,14 +149,6 @@ class RowErrors:
         return exc
 
 
-def capped(errors: Sequence[RowError]) -> list[RowError]:
-    """``errors`` sorted by line and capped as :class:`RowErrors` would."""
-    collected = RowErrors()
-    for e in errors:
-        collected.add(e)
-    return collected.report()
-
-
 # ----------------------------------------------------------------------------- storage
 
 

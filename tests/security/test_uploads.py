@@ -185,6 +185,22 @@ def test_it_refuses_a_gzip_bomb(world, settings, pipeline_peaks):
     assert _leftovers(settings) == []
 
 
+def test_the_people_api_refuses_a_gzip_bomb(world, settings, pipeline_peaks):
+    buf = io.BytesIO()
+    with gzip.GzipFile(fileobj=buf, mode="wb", compresslevel=9) as gz:
+        gz.write(",".join(HEADERS).encode() + b"\n")
+        for _ in range(64):
+            gz.write(b"\n" * MB)
+    upload = io.BytesIO(buf.getvalue())
+    upload.name = "people.csv.gz"
+    response = _client(world.alice).post("/api/v1/imports", {"file": upload})
+    assert response.status_code == 422
+    assert response.json()["details"][0]["problems"][0]["code"] == "gzip_bomb"
+    [peak] = pipeline_peaks
+    assert peak < PEAK_BUDGET
+    assert _leftovers(settings) == []
+
+
 def test_it_refuses_an_xlsx_zip_bomb_storing_a_huge_cell(world, settings, pipeline_peaks):
     """An .xlsx of ~130 KB whose one cell is 128 MB is refused before openpyxl reads it."""
 
