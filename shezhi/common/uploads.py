@@ -25,7 +25,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gzip
+import hashlib
 import heapq
+import io
 import json
 import os
 import time
@@ -179,8 +181,6 @@ def _private_file(suffix: str) -> tuple[Path, int]:
 
 def store(upload: IO[bytes], filename: str) -> StoredUpload:
     """Copy an upload in blocks to a private file, refusing it past ``MAX_UPLOAD_BYTES``."""
-    import hashlib
-
     cap = limit("MAX_UPLOAD_BYTES")
     if getattr(upload, "size", None) and upload.size > cap:  # type: ignore[attr-defined]
         raise _too_large(cap)
@@ -203,8 +203,6 @@ def store(upload: IO[bytes], filename: str) -> StoredUpload:
 
 
 def store_bytes(data: bytes, filename: str) -> StoredUpload:
-    import io
-
     return store(io.BytesIO(data), filename)
 
 
@@ -221,7 +219,10 @@ def local_file(path: str | Path) -> Path:
 
 
 def discard(path: str | Path) -> None:
-    Path(path).unlink(missing_ok=True)
+    """Delete a stored upload (only ever a file under ``var/imports``)."""
+    p = Path(path).resolve()
+    if p.is_relative_to(upload_dir().resolve()):
+        p.unlink(missing_ok=True)
 
 
 def _too_large(cap: int) -> ImportRejected:
