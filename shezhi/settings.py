@@ -193,6 +193,8 @@ NINJA_PAGINATION_PER_PAGE = 100
 # check the reader's area, never as public MEDIA_URL files.
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
+FILE_UPLOAD_PERMISSIONS = 0o600  # photos and raw uploads: the service's user only
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Requests and events (shezhi.cases): working hours of the SLA clock (Asia/Shanghai), how
 # long before a deadline to warn, and how many working hours an overdue case waits before

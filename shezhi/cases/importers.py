@@ -15,6 +15,7 @@ column         aliases                 meaning
 来电人 / 联系电话                         optional reporter (sealed at rest)
 =============  ======================  ===========================================
 
+Rows are read by :mod:`shezhi.common.uploads` (limits, bombs, malformed files).
 A row whose place cannot be resolved is not an error: the case goes to the triage queue
 of the importing desk's area. A first-level category is refined to the second-level
 type whose keywords occur in the text, if any.
@@ -22,14 +23,12 @@ type whose keywords occur in the text, if any.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import gzip
-import io
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -39,7 +38,8 @@ from django.utils.dateparse import parse_datetime
 from shezhi.accounts.models import User
 from shezhi.cases.intake import Intake, IntakeRejected, case_intake, intake_problems
 from shezhi.cases.models import Case, Category, Channel
-from shezhi.common.errors import ImportRejected, Problem, RowError
+from shezhi.common import uploads
+from shezhi.common.errors import Problem, RowError
 
 ALIASES = {
     "工单编号": "ref",
@@ -70,44 +70,27 @@ class HotlineReport:
     codes: list[str] = field(default_factory=list)
 
 
-def read_rows(name: str, data: bytes) -> list[dict[str, Any]]:
-    """Rows of an uploaded .xlsx, .csv or .csv.gz as dicts keyed by header."""
-    lower = name.lower()
-    if lower.endswith(".gz"):
-        data = gzip.decompress(data)
-        lower = lower[:-3]
-    if lower.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-        rows = sheet.iter_rows(values_only=True)
-        header = [str(h or "").strip() for h in next(rows, [])]
-        return [dict(zip(header, r, strict=False)) for r in rows if any(v not in (None, "") for v in r)]
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportRejected(
-            [RowError(1, [Problem("encoding", "文件编码无法识别", "unknown encoding", "file")])]
-        )
-    return list(csv.DictReader(io.StringIO(text)))
+Rows = Iterable[tuple[int, dict[str, str]]]
 
 
-def read_path(path: Path | str) -> list[dict[str, Any]]:
-    p = Path(path)
-    return read_rows(p.name, p.read_bytes())
+def read_file(path: Path | str, filename: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, {key: text}) of a stored .xlsx, .csv or .csv.gz, through the upload pipeline."""
+    return uploads.keyed_rows(path, filename, columns=ALIASES, required=("ref",), labels={"ref": "工单编号"})
 
 
-def _normalise(row: dict[str, Any]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, value in row.items():
-        target = ALIASES.get(str(key or "").strip())
-        if target and value not in (None, ""):
-            out[target] = value.isoformat() if isinstance(value, dt.datetime) else str(value).strip()
-    return out
+def read_rows(name: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a file given as bytes (tests, scripts)."""
+    stored = uploads.store_bytes(data, name)
+    try:
+        return list(read_file(stored.path, name))
+    finally:
+        stored.discard()
+
+
+def read_path(path: Path | str) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a file named on the command line (held to the upload limits)."""
+    p = uploads.local_file(path)
+    return list(read_file(p, p.name))
 
 
 def _categories() -> tuple[dict[str, Category], list[Category]]:
@@ -137,17 +120,21 @@ def _time(raw: str) -> dt.datetime | None:
 
 
 def _float(raw: str | None) -> float | None:
-    return float(raw) if raw not in (None, "") else None
+    if raw in (None, ""):
+        return None
+    value = float(raw)
+    if not math.isfinite(value):
+        raise ValueError(raw)
+    return value
 
 
-def hotline_import(rows: Iterable[dict[str, Any]], *, actor: User, dry_run: bool = False) -> HotlineReport:
+def hotline_import(rows: Rows, *, actor: User, dry_run: bool = False) -> HotlineReport:
     """Import work orders; raises ImportRejected listing every bad row, writing nothing."""
     by_key, cats = _categories()
-    errors: list[RowError] = []
+    errors = uploads.RowErrors()
     intakes: list[tuple[int, Intake]] = []
     seen: set[str] = set()
-    for line, raw in enumerate(rows, start=2):
-        row = _normalise(raw)
+    for line, row in rows:
         problems: list[Problem] = []
         ref = row.get("ref", "")
         if not ref:
@@ -156,7 +143,12 @@ def hotline_import(rows: Iterable[dict[str, Any]], *, actor: User, dry_run: bool
             )
         elif ref in seen or Case.objects.filter(channel=Channel.HOTLINE, source_ref=ref).exists():
             problems.append(
-                Problem("duplicate", f"工单编号 {ref} 重复", f"work order {ref} is a duplicate", "工单编号")
+                Problem(
+                    "duplicate",
+                    f"工单编号 {uploads.shown(ref)} 重复",
+                    f"work order {uploads.shown(ref)} is a duplicate",
+                    "工单编号",
+                )
             )
         seen.add(ref)
         opened = _time(row.get("time", "")) if row.get("time") else None
@@ -168,12 +160,15 @@ def hotline_import(rows: Iterable[dict[str, Any]], *, actor: User, dry_run: bool
         if row.get("category") and category is None:
             problems.append(
                 Problem(
-                    "category", f"未知分类“{row['category']}”", f"unknown category {row['category']}", "分类"
+                    "category",
+                    f"未知分类“{uploads.shown(row['category'])}”",
+                    f"unknown category {uploads.shown(row['category'])}",
+                    "分类",
                 )
             )
         try:
             lon, lat = _float(row.get("lon")), _float(row.get("lat"))
-        except ValueError:
+        except (ValueError, OverflowError):
             lon = lat = None
             problems.append(
                 Problem("coord_nan", "经纬度不是数字", "longitude/latitude is not a number", "经度")
@@ -199,11 +194,11 @@ def hotline_import(rows: Iterable[dict[str, Any]], *, actor: User, dry_run: bool
         except IntakeRejected as exc:
             problems += exc.problems
         if problems:
-            errors.append(RowError(line, problems, raw=dict(raw)))
+            errors.add(RowError(line, problems))
         else:
             intakes.append((line, intake))
     if errors:
-        raise ImportRejected(errors)
+        raise errors.rejected()
     report = HotlineReport()
     if dry_run:
         report.created = len(intakes)
@@ -227,5 +222,10 @@ def _validate_only(intake: Intake) -> None:
         raise IntakeRejected(problems)
 
 
-def read_upload(upload: BinaryIO, name: str) -> list[dict[str, Any]]:
-    return read_rows(name, upload.read())
+def read_upload(upload: BinaryIO, name: str) -> list[tuple[int, dict[str, str]]]:
+    """The rows of an uploaded file; the stored copy is deleted once read."""
+    stored = uploads.store(upload, name)
+    try:
+        return list(read_file(stored.path, name))
+    finally:
+        stored.discard()

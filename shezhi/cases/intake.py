@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -21,13 +22,15 @@ from shezhi.accounts.models import User
 from shezhi.cases import events, routing, sla
 from shezhi.cases.models import Assignment, AssignmentRole, AttributeType, Case, Category
 from shezhi.cases.workflow import State
+from shezhi.common import images
 from shezhi.common.errors import Problem
 from shezhi.common.identifiers import IdentifierError, mobile_validate
+from shezhi.common.images import photo_clean
 from shezhi.common.pii import blind_index
 from shezhi.places.models import Compound, Division
 
 MAX_DESCRIPTION = 4000
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PHOTO_BYTES = images.MAX_BYTES
 #: Markup, not prose: a tag name followed by attributes or the tag's end, or a comment.
 #: (Real messages quote names in ASCII brackets, "<A4区某某KTV噪音扰民>", which is not HTML.)
 HTML_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?\s*>|<!--")
@@ -55,7 +58,7 @@ class Intake:
     crs: str = "wgs84"
     address: str = ""
     compound: Compound | None = None
-    photo: UploadedFile | None = None
+    photo: UploadedFile | ContentFile | None = None
     reporter_name: str = ""
     reporter_phone: str = ""
     reporter: User | None = None
@@ -91,38 +94,14 @@ def text_problems(name: str, value: str, limit: int, *, required: bool = False) 
     return problems
 
 
-def _photo_problems(photo: UploadedFile | None) -> list[Problem]:
-    if photo is None:
+def _photo_problems(intake: Intake) -> list[Problem]:
+    """Refuse anything but a real JPEG/PNG/WebP within the limits; keep the re-encoded copy."""
+    if intake.photo is None:
         return []
-    if photo.size and photo.size > MAX_PHOTO_BYTES:
-        return [
-            Problem(
-                "photo_too_large",
-                f"照片不能超过 {MAX_PHOTO_BYTES // 1024 // 1024} MB",
-                f"the photo must be at most {MAX_PHOTO_BYTES // 1024 // 1024} MB",
-                "photo",
-            )
-        ]
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        photo.seek(0)
-        with Image.open(photo) as image:
-            image.verify()
-            kind = image.format
-        photo.seek(0)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        return [Problem("photo_not_image", "照片不是有效的图片文件", "the photo is not an image", "photo")]
-    if kind not in {"JPEG", "PNG", "WEBP", "GIF"}:
-        return [
-            Problem(
-                "photo_format",
-                "照片须为 JPEG/PNG/WEBP/GIF 格式",
-                "the photo must be JPEG/PNG/WEBP/GIF",
-                "photo",
-            )
-        ]
-    return []
+    photo, problems = photo_clean(intake.photo)
+    if photo is not None:
+        intake.photo = photo  # what is stored: re-encoded, no EXIF, a generated name
+    return problems
 
 
 def _attribute_problems(category: Category | None, values: dict[str, Any]) -> list[Problem]:
@@ -198,7 +177,7 @@ def intake_problems(intake: Intake) -> tuple[list[Problem], str, float | None, f
             phone = mobile_validate(intake.reporter_phone, field="reporter_phone")
         except IdentifierError as exc:
             problems.append(exc.problem)
-    problems += _photo_problems(intake.photo)
+    problems += _photo_problems(intake)
     if intake.check_attributes:
         problems += _attribute_problems(intake.category, intake.attributes)
     lon, lat = intake.lon, intake.lat

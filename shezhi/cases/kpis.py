@@ -27,6 +27,7 @@ from shezhi.accounts.models import User
 from shezhi.cases import sla
 from shezhi.cases.models import Case, Satisfaction
 from shezhi.cases.workflow import State
+from shezhi.common.sheets import safe_row
 
 FORMULAS: list[tuple[str, str, str]] = [
     ("响应率", "在签收时限内签收的工单数 ÷ 已派单的工单数", "signed within the response limit / dispatched"),
@@ -137,14 +138,14 @@ def kpi_workbook(rows: list[UnitKpi], *, start: dt.datetime, end: dt.datetime) -
     sheet.append([f"统计期间 / period: {start:%Y-%m-%d} — {end:%Y-%m-%d}"])
     header = ["单位", "受理", "派单", "按时签收", "办结", "按时办结", "参评", "满意+基本满意",
               "响应率", "解决率", "满意率", "按时办结率", "平均办理时长（工作小时）"]  # fmt: skip
-    sheet.append(header)
+    sheet.append(safe_row(header))
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for r in rows:
-        sheet.append(
+        sheet.append(safe_row(
             [r.unit, r.accepted, r.dispatched, r.responded, r.closed, r.on_time, r.rated, r.satisfied,
              r.response_rate, r.resolution_rate, r.satisfaction_rate, r.on_time_rate, r.avg_hours]
-        )  # fmt: skip
+        ))  # fmt: skip
     for row in sheet.iter_rows(min_row=3, min_col=9, max_col=12):
         for cell in row:
             cell.number_format = "0.0%"
@@ -152,7 +153,7 @@ def kpi_workbook(rows: list[UnitKpi], *, start: dt.datetime, end: dt.datetime) -
     formulas = book.create_sheet("计算公式")
     formulas.append(["指标", "公式", "formula"])
     for item in FORMULAS:
-        formulas.append(list(item))
+        formulas.append(safe_row(item))
     formulas.column_dimensions["B"].width = 50
     formulas.column_dimensions["C"].width = 50
     buffer = io.BytesIO()

@@ -182,7 +182,9 @@ class CaseQuerySet(ScopedQuerySet["Case"]):
 
 
 def _photo_path(instance: Case, filename: str) -> str:
+    # The name is generated; only an image extension is kept (the content was re-encoded).
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    ext = ext if ext in {"jpg", "png", "webp"} else "jpg"
     return f"cases/{instance.opened_at:%Y/%m}/{uuid.uuid4().hex}.{ext}"
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
 from typing import Any
 
 from django.contrib import messages
@@ -32,6 +31,7 @@ from shezhi.cases.services import (
     case_whistle,
 )
 from shezhi.cases.workflow import OPEN_STATES, State, WorkflowError, available
+from shezhi.common import images
 from shezhi.places.models import Grid
 
 _DESK_ROLES = {Role.CITY_ADMIN, Role.DISTRICT_STAFF, Role.STREET_STAFF, Role.COMMUNITY_WORKER}
@@ -257,8 +257,20 @@ def case_photo(request: HttpRequest, code: str) -> FileResponse:
     case = selectors.case_get(actor=request.user, code=code)  # type: ignore[arg-type]
     if not case.photo:
         raise Http404
-    kind = mimetypes.guess_type(case.photo.name)[0] or "application/octet-stream"
-    response = FileResponse(case.photo.open("rb"), content_type=kind)
+    try:
+        fh = case.photo.open("rb")
+    except OSError as exc:
+        raise Http404 from exc
+    # The type is what the content is, never what the stored name says: a file that is not
+    # an image (e.g. script saved before photos were re-encoded) is not served at all.
+    served = images.served_type(fh)
+    if served is None:
+        fh.close()
+        raise Http404
+    ext, kind = served
+    response = FileResponse(fh, content_type=kind)
+    response["Content-Disposition"] = f'inline; filename="{case.code}.{ext}"'
     response["Cache-Control"] = "private, max-age=600"
     response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -142,8 +142,8 @@ def hotline_import_page(request: HttpRequest) -> HttpResponse:
                 dry_run=form.cleaned_data["dry_run"],  # type: ignore[arg-type]
             )
         except ImportRejected as exc:
-            context["errors"] = exc.errors[:500]
-            context["error_count"] = len(exc.errors)
+            context["errors"] = exc.errors  # capped by the upload pipeline
+            context["error_count"] = getattr(exc, "total", len(exc.errors))
             status = 400
         else:
             context["report"] = report

@@ -10,3 +10,11 @@ from django_tasks import task
 def heartbeat() -> str:
     """A no-op the worker runs so /healthz can tell the worker is alive."""
     return timezone.now().isoformat()
+
+
+@task()
+def uploads_expire() -> int:
+    """Delete raw uploads nobody confirmed within their lifetime (the clock enqueues this hourly)."""
+    from shezhi.common.uploads import uploads_expire as sweep
+
+    return sweep()

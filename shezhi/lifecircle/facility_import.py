@@ -13,7 +13,7 @@ importing the same file again updates the same facilities instead of adding dupl
 from __future__ import annotations
 
 import hashlib
-import json
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +22,10 @@ from typing import Any
 from django.db import transaction
 
 from shezhi.accounts.models import User
+from shezhi.common import uploads
 from shezhi.common.coords import CRS, out_of_china, to_wgs84
-from shezhi.common.errors import ImportRejected, Problem, RowError
+from shezhi.common.errors import Problem, RowError
 from shezhi.lifecircle.matching import CategoryMatcher
-from shezhi.people.readers import table_rows
 from shezhi.places.locator import locate_points
 from shezhi.places.models import Division, Source
 
@@ -42,7 +42,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "ref": ("编号", "来源编号", "id", "ref", "source_ref"),
 }
 _BY_HEADER = {alias.strip().lower(): key for key, aliases in COLUMNS.items() for alias in aliases}
-MAX_ROWS = 200_000
 
 
 @dataclass
@@ -58,7 +57,9 @@ class FacilityImport:
 
     rows: int = 0
     accepted: list[Accepted] = field(default_factory=list)
+    #: The first rejected rows (``uploads.RowErrors``' cap); ``rejected_total`` counts them all.
     rejected: list[RowError] = field(default_factory=list)
+    rejected_total: int = 0
     by_element: dict[str, int] = field(default_factory=dict)
     created: int = 0
     updated: int = 0
@@ -69,76 +70,49 @@ def _problem(code: str, zh: str, en: str, column: str | None = None) -> Problem:
     return Problem(code=code, zh=zh, en=en, field=column)
 
 
-def _file_error(zh: str, en: str) -> ImportRejected:
-    return ImportRejected([RowError(line=1, problems=[_problem("bad_file", zh, en, "file")])])
-
-
 def _rows(path: Path, filename: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line, raw row keyed by column) from .xlsx, .csv or .geojson."""
+    """(line, raw row keyed by column) from .xlsx, .csv or .geojson, through the upload pipeline."""
     lower = filename.lower()
     if lower.endswith((".geojson", ".json")):
         yield from _geojson_rows(path)
         return
     if not lower.endswith((".xlsx", ".csv")):
-        raise _file_error("只支持 .xlsx、.csv 或 .geojson 文件", "only .xlsx, .csv or .geojson files")
-    table = table_rows(path, filename)  # the basic database's streaming reader
-    header: list[str | None] | None = None
-    for line, cells in table:
-        if header is None:
-            if not any(c not in (None, "") for c in cells):
-                continue
-            header = [_BY_HEADER.get(str(c or "").strip().lower()) for c in cells]
-            missing = [k for k in ("name", "lon", "lat") if k not in header]
-            if missing:
-                raise ImportRejected(
-                    [
-                        RowError(
-                            line=line,
-                            problems=[
-                                _problem(
-                                    "bad_header",
-                                    f"表头缺少必填列：{'、'.join(COLUMNS[k][0] for k in missing)}",
-                                    f"missing required columns: {', '.join(missing)}",
-                                    "header",
-                                )
-                            ],
-                        )
-                    ]
-                )
-            continue
-        if not any(c not in (None, "") for c in cells):
-            continue
-        yield line, {key: cells[i] for i, key in enumerate(header) if key and i < len(cells)}
-    if header is None:
-        raise _file_error("文件中没有数据", "the file has no rows")
+        raise uploads.file_rejected(
+            "bad_file", "只支持 .xlsx、.csv 或 .geojson 文件", "only .xlsx, .csv or .geojson files"
+        )
+    yield from uploads.keyed_rows(
+        path,
+        filename,
+        columns=_BY_HEADER,
+        required=("name", "lon", "lat"),
+        labels={k: v[0] for k, v in COLUMNS.items()},
+    )
 
 
 def _geojson_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        features = data["features"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise _file_error("不是有效的 GeoJSON FeatureCollection", "not a GeoJSON FeatureCollection") from exc
-    for n, feature in enumerate(features, start=1):
-        props = {
-            _BY_HEADER.get(str(k).strip().lower()): v for k, v in (feature.get("properties") or {}).items()
-        }
+    for n, feature in uploads.geojson_features(path):
+        props = {_BY_HEADER.get(str(k).strip().lower()): v for k, v in feature["properties"].items()}
         row = {k: v for k, v in props.items() if k}
-        geometry = feature.get("geometry") or {}
-        if geometry.get("type") == "Point" and len(geometry.get("coordinates") or []) >= 2:
-            row["lon"], row["lat"] = geometry["coordinates"][:2]
+        geometry = feature["geometry"] or {}
+        coordinates = geometry.get("coordinates")
+        kind = geometry.get("type")
+        if kind == "Point":
+            if isinstance(coordinates, list) and len(coordinates) >= 2:
+                row["lon"], row["lat"] = coordinates[:2]  # judged by _number like any cell
         else:
-            row["_geometry"] = geometry.get("type")
+            row["_geometry"] = uploads.shown(kind, 20) if kind else None
         yield n, row
 
 
 def _number(value: Any) -> float | None:
-    if value in (None, ""):
+    """A finite number, or None (NaN, infinity, lists, objects and text are not numbers)."""
+    if value in (None, "") or isinstance(value, bool | list | dict):
         return None
     try:
-        return float(str(value).strip())
-    except ValueError:
+        number = float(str(value).strip())
+    except (ValueError, OverflowError):
         return None
+    return number if math.isfinite(number) else None
 
 
 def plan(*, actor: User, path: Path, filename: str, crs: str, elements: Sequence[Any]) -> FacilityImport:
@@ -153,12 +127,14 @@ def plan(*, actor: User, path: Path, filename: str, crs: str, elements: Sequence
     pending: list[tuple[int, dict[str, Any], list[Problem]]] = []
     for line, raw in _rows(path, filename):
         result.rows += 1
-        if result.rows > MAX_ROWS:
-            raise _file_error(f"一次最多导入 {MAX_ROWS} 行", f"at most {MAX_ROWS} rows per import")
         problems: list[Problem] = []
         name = str(raw.get("name") or "").strip()
         if not name:
             problems.append(_problem("required", "名称不能为空", "name is required", "name"))
+        elif len(name) > 120:
+            problems.append(
+                _problem("too_long", "名称最多 120 个字符", "name has at most 120 characters", "name")
+            )
         if raw.get("_geometry"):
             problems.append(
                 _problem(
@@ -205,8 +181,8 @@ def plan(*, actor: User, path: Path, filename: str, crs: str, elements: Sequence
             problems.append(
                 _problem(
                     "unknown_category",
-                    f"类别“{category or source_type}”不对应配置标准中的任何服务要素",
-                    f"“{category or source_type}” matches no service element of the standard",
+                    f"类别“{uploads.shown(category or source_type)}”不对应配置标准中的任何服务要素",
+                    f"“{uploads.shown(category or source_type)}” matches no service element of the standard",
                     "category",
                 )
             )
@@ -214,15 +190,24 @@ def plan(*, actor: User, path: Path, filename: str, crs: str, elements: Sequence
         for key in ("floor_area_m2", "capacity"):
             if raw.get(key) not in (None, ""):
                 number = _number(raw.get(key))
-                if number is None or number < 0:
+                if number is None or number < 0 or number > 10_000_000:
                     problems.append(
-                        _problem("bad_number", f"{COLUMNS[key][0]}须为非负数", f"{key} must be ≥ 0", key)
+                        _problem(
+                            "bad_number",
+                            f"{COLUMNS[key][0]}须为 0 至 10,000,000 之间的数",
+                            f"{key} must be between 0 and 10,000,000",
+                            key,
+                        )
                     )
                 else:
                     values[key] = int(number) if key == "capacity" else number
         if raw.get("opening_hours"):
             values["opening_hours"] = str(raw["opening_hours"])[:80]
         ref = str(raw.get("ref") or "").strip()
+        if len(ref) > 50:
+            problems.append(
+                _problem("too_long", "编号最多 50 个字符", "ref has at most 50 characters", "ref")
+            )
         values["_ref"] = ref or hashlib.sha1(f"{name}|{element}|{lon}|{lat}".encode()).hexdigest()[:16]
         pending.append((line, values, problems))
     # Place every point with coordinates in one spatial query, then judge the rest.
@@ -235,6 +220,7 @@ def plan(*, actor: User, path: Path, filename: str, crs: str, elements: Sequence
     visible = set(Division.objects.visible_to(actor).values_list("pk", flat=True))
     level = {5: FacilityLevel.FIVE, 10: FacilityLevel.TEN, 15: FacilityLevel.FIFTEEN}
     seen: dict[str, int] = {}
+    rejected = uploads.RowErrors()
     for i, (line, values, problems) in enumerate(pending):
         where = placed.get(i)
         if where is not None and (where.community_id is None or where.community_id not in visible):
@@ -253,7 +239,7 @@ def plan(*, actor: User, path: Path, filename: str, crs: str, elements: Sequence
             )
         seen.setdefault(ref, line)
         if problems:
-            result.rejected.append(RowError(line=line, problems=problems))
+            rejected.add(RowError(line=line, problems=problems))
             continue
         assert where is not None
         values.update(
@@ -261,6 +247,7 @@ def plan(*, actor: User, path: Path, filename: str, crs: str, elements: Sequence
         )
         result.accepted.append(Accepted(line, ref, values))
         result.by_element[values["category"]] = result.by_element.get(values["category"], 0) + 1
+    result.rejected, result.rejected_total = rejected.shown(), rejected.total
     return result
 
 

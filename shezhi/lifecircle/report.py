@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from openpyxl import Workbook
 
+from shezhi.common.sheets import safe_row
 from shezhi.lifecircle.models import REFERENCE_SPEED_MPS, AnalysisRun, ElementKind, Gap
 
 _STAGES = {
@@ -106,15 +107,15 @@ def gap_cells(g: Gap, coverage: Any = None) -> list[Any]:
 def gaps_xlsx_response(run: AnalysisRun, gaps: QuerySet[Gap]) -> HttpResponse:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("短板清单"))
-    ws.append(gap_header())
+    ws.append(safe_row(gap_header()))
     for g in gaps.iterator(chunk_size=2000):
-        ws.append(gap_cells(g))
+        ws.append(safe_row(gap_cells(g)))
     meta = wb.create_sheet(_("说明"))
-    meta.append([_("评估范围"), f"{run.area.name}（{run.area.code}）"])
-    meta.append([_("配置标准"), f"v{run.standard.number}"])
-    meta.append([_("步行人群"), run.get_walker_display()])
-    meta.append([_("完成时间"), run.finished_at.isoformat() if run.finished_at else ""])
-    meta.append([_("数据来源"), "© OpenStreetMap contributors; " + _("户数为估算")])
+    meta.append(safe_row([_("评估范围"), f"{run.area.name}（{run.area.code}）"]))
+    meta.append(safe_row([_("配置标准"), f"v{run.standard.number}"]))
+    meta.append(safe_row([_("步行人群"), run.get_walker_display()]))
+    meta.append(safe_row([_("完成时间"), run.finished_at.isoformat() if run.finished_at else ""]))
+    meta.append(safe_row([_("数据来源"), "© OpenStreetMap contributors; " + _("户数为估算")]))
     buffer = BytesIO()
     wb.save(buffer)
     response = HttpResponse(

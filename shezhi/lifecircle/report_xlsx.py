@@ -15,6 +15,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from shezhi.common.sheets import inert, safe_cell
 from shezhi.lifecircle.report import gap_cells, gap_header
 from shezhi.lifecircle.report_content import EvaluationReport, kind_label
 
@@ -31,7 +32,7 @@ def _header(ws, row: list[str], widths: list[int]) -> None:  # type: ignore[no-u
 
 
 def _styled(ws, value: object, **style: object) -> WriteOnlyCell:  # type: ignore[no-untyped-def]
-    cell = WriteOnlyCell(ws, value=value)
+    cell = WriteOnlyCell(ws, value=safe_cell(value))
     for name, v in style.items():
         setattr(cell, name, v)
     return cell
@@ -43,7 +44,7 @@ def _pct(ws, value: float) -> WriteOnlyCell:  # type: ignore[no-untyped-def]
 
 def report_xlsx(rep: EvaluationReport) -> bytes:
     wb = Workbook(write_only=True)  # streamed: the gap list of a city has tens of thousands of rows
-    overview = wb.create_sheet(_("概况"))
+    overview = inert(wb.create_sheet(_("概况")))
     for col, width in zip("ABCD", (16, 40, 14, 70), strict=True):
         overview.column_dimensions[col].width = width
     overview.append([_styled(overview, rep.title, font=Font(bold=True, size=14))])
@@ -63,7 +64,7 @@ def report_xlsx(rep: EvaluationReport) -> bytes:
     for line in rep.sources:
         overview.append([line])
 
-    elements = wb.create_sheet(_("服务要素"))
+    elements = inert(wb.create_sheet(_("服务要素")))
     _header(
         elements,
         [
@@ -98,7 +99,7 @@ def report_xlsx(rep: EvaluationReport) -> bytes:
             ]
         )
 
-    communities = wb.create_sheet(_("社区"))
+    communities = inert(wb.create_sheet(_("社区")))
     _header(
         communities,
         [
@@ -144,12 +145,12 @@ def report_xlsx(rep: EvaluationReport) -> bytes:
                 ]
             )
 
-    gaps = wb.create_sheet(_("短板清单"))
+    gaps = inert(wb.create_sheet(_("短板清单")))
     _header(gaps, gap_header(), [8, 26, 14, 14, 28, 22, 12, 10, 60])
     for g in rep.gaps:
         gaps.append(gap_cells(g, coverage=_pct(gaps, g.coverage)))
 
-    advice = wb.create_sheet(_("建议"))
+    advice = inert(wb.create_sheet(_("建议")))
     _header(advice, ["#", _("建议")], [6, 120])
     for i, line in enumerate(rep.recommendations + rep.notes, start=1):
         advice.append([i, _styled(advice, line, alignment=Alignment(wrap_text=True))])

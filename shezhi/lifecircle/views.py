@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from shezhi.accounts.roles import Role
 from shezhi.accounts.scoping import not_area_scoped
+from shezhi.common import uploads
 from shezhi.common.errors import ImportRejected, Problem
 from shezhi.lifecircle import facility_import as facility_imports
 from shezhi.lifecircle import mapdata, report, selectors, services
@@ -339,12 +338,6 @@ def siting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 _IMPORT_SESSION = "lifecircle_facility_import"
 
 
-def _import_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "imports" / "facilities"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 @login_required
 def facility_import(request: HttpRequest) -> HttpResponse:
     """Upload → preview every accepted and rejected row (dry run) → confirm (atomic)."""
@@ -372,7 +365,7 @@ def facility_import(request: HttpRequest) -> HttpResponse:
         except ImportRejected as exc:
             context["file_errors"] = exc.errors
         else:
-            path.unlink(missing_ok=True)
+            uploads.discard(path)
             del request.session[_IMPORT_SESSION]
             messages.success(
                 request,
@@ -382,11 +375,14 @@ def facility_import(request: HttpRequest) -> HttpResponse:
             return redirect("lifecircle:facility_import")
     elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        suffix = Path(upload.name).suffix.lower()
-        path = _import_dir() / f"{uuid.uuid4().hex}{suffix}"
-        with path.open("wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
+        if pending:  # a new upload replaces the one waiting for confirmation
+            uploads.discard(pending["path"])
+            del request.session[_IMPORT_SESSION]
+        try:
+            path = uploads.store(upload, upload.name).path
+        except ImportRejected as exc:
+            context["file_errors"] = exc.errors
+            return render(request, "lifecircle/facility_import.html", context)
         try:
             result = facility_imports.plan(
                 actor=user,
@@ -396,8 +392,11 @@ def facility_import(request: HttpRequest) -> HttpResponse:
                 elements=elements,  # type: ignore[arg-type]
             )
         except ImportRejected as exc:
-            path.unlink(missing_ok=True)
+            uploads.discard(path)
             context["file_errors"] = exc.errors
+        except BaseException:
+            uploads.discard(path)
+            raise
         else:
             request.session[_IMPORT_SESSION] = {
                 "path": str(path),
@@ -408,7 +407,7 @@ def facility_import(request: HttpRequest) -> HttpResponse:
             context.update(
                 preview=result,
                 by_element=sorted(((names[c], n) for c, n in result.by_element.items()), key=lambda x: -x[1]),
-                rejected=result.rejected[:500],
+                rejected=result.rejected,
                 filename=upload.name,
             )
     return render(request, "lifecircle/facility_import.html", context)

@@ -6,3 +6,7 @@ class PeopleConfig(AppConfig):
     name = "shezhi.people"
     label = "people"
     verbose_name = _("人口与单位")
+
+    def ready(self) -> None:
+        # Connects the receiver that closes import batches whose upload expired.
+        from shezhi.people import importers  # noqa: F401

@@ -17,23 +17,29 @@ per ID number seen (for duplicates within the file), whatever the file's length.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from django.conf import settings
 from django.db import transaction
+from django.dispatch import receiver
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from shezhi.common import uploads
 from shezhi.common.errors import ImportRejected, Problem, RowError
-from shezhi.people.models import Household, ImportBatch, ImportStatus, ResidenceStatus, Resident
+from shezhi.people.models import (
+    Household,
+    ImportBatch,
+    ImportStatus,
+    ResidenceStatus,
+    Resident,
+    RevealField,
+)
 from shezhi.people.permissions import PeoplePermission
 from shezhi.people.readers import read_rows
-from shezhi.people.services import require
+from shezhi.people.services import ID_NOT_REGISTRABLE, access_log_record, lookups_left, require
 from shezhi.people.validation import CleanResident, parse_choice, resident_clean
 from shezhi.places.models import Compound
 
@@ -53,7 +59,9 @@ class Plan:
     updated_residents: int = 0
     unchanged_residents: int = 0
     new_households: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    #: Rows refused because their ID number is held outside the importer's area.
+    conflicts: int = 0
+    errors: uploads.RowErrors = field(default_factory=uploads.RowErrors)
 
 
 @dataclass
@@ -217,19 +225,10 @@ class _Importer:
         for r in rows:
             other = existing.get(r.clean.id_index)
             if other is not None and other.id_index not in visible:
-                self.plan.errors.append(
-                    RowError(
-                        line=r.line,
-                        problems=[
-                            Problem(
-                                "registered_elsewhere",
-                                "该身份证号已在其他辖区登记，请联系所在社区办理迁移",
-                                "this ID number is registered in another area",
-                                "id_number",
-                            )
-                        ],
-                    )
-                )
+                # Worded so it tells nothing about other areas, like the registration form;
+                # counted, so the preview logs and throttles them like lookups (no bulk oracle).
+                self.plan.errors.add(RowError(line=r.line, problems=[ID_NOT_REGISTRABLE]))
+                self.plan.conflicts += 1
                 continue
             accepted.append(r)
         self._households_for(accepted)
@@ -285,7 +284,7 @@ class _Importer:
             self.plan.total_rows += 1
             result = self._row(line, raw)
             if isinstance(result, RowError):
-                self.plan.errors.append(result)
+                self.plan.errors.add(result)
                 continue
             chunk.append(result)
             if len(chunk) >= CHUNK:
@@ -293,26 +292,7 @@ class _Importer:
                 chunk = []
         if chunk:
             self._chunk(chunk)
-        self.plan.errors.sort(key=lambda e: e.line)
         return self.plan
-
-
-def import_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "imports"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
-
-
-def _store_upload(upload: IO[bytes]) -> tuple[Path, str]:
-    """Copy the upload under var/imports/ (mode 0600) in blocks; returns its path and SHA-256."""
-    path = import_dir() / f"{uuid.uuid4().hex}.upload"
-    digest = hashlib.sha256()
-    with path.open("wb") as out:
-        path.chmod(0o600)
-        for block in iter(lambda: upload.read(1 << 20), b""):
-            digest.update(block)
-            out.write(block)
-    return path, digest.hexdigest()
 
 
 def actor_area_code(actor: User) -> str:
@@ -322,22 +302,23 @@ def actor_area_code(actor: User) -> str:
     return actor.division.code if actor.division_id else ""  # type: ignore[union-attr]
 
 
-#: Uploads hold personal data in plain text: a preview nobody confirms is dropped after this.
-PREVIEW_LIFETIME = dt.timedelta(hours=24)
-
-
-def import_batches_expire() -> int:
-    """Cancel previews older than ``PREVIEW_LIFETIME`` and delete their stored files."""
-    stale = ImportBatch.objects.filter(
-        status=ImportStatus.PREVIEWED, created_at__lt=timezone.now() - PREVIEW_LIFETIME
-    )
+def import_batches_expire(cutoff: dt.datetime | None = None) -> int:
+    """Cancel previews older than the upload lifetime and delete their stored files."""
+    if cutoff is None:
+        cutoff = timezone.now() - dt.timedelta(seconds=uploads.limit("LIFETIME_SECONDS"))
+    stale = ImportBatch.objects.filter(status=ImportStatus.PREVIEWED, created_at__lt=cutoff)
     n = 0
     for batch in stale:
-        Path(batch.stored_path).unlink(missing_ok=True)
+        uploads.discard(batch.stored_path)
         n += ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEWED).update(
             status=ImportStatus.CANCELLED
         )
     return n
+
+
+@receiver(uploads.uploads_expiring)
+def _expire_batches(sender: object, cutoff: dt.datetime, **kwargs: object) -> None:
+    import_batches_expire(cutoff)
 
 
 def resident_import_dry_run(*, actor: User, path: Path, filename: str) -> Plan:
@@ -354,11 +335,14 @@ def resident_import_apply(*, actor: User, path: Path, filename: str) -> Plan:
 def resident_import_preview(*, actor: User, upload: IO[bytes], filename: str) -> ImportBatch:
     """Store the upload and dry-run it; :class:`ImportRejected` if the file itself is unusable."""
     require(actor, PeoplePermission.IMPORT)
-    path, sha = _store_upload(upload)
+    stored = uploads.store(upload, filename)
+    path, sha = stored.path, stored.sha256
     try:
         plan = resident_import_dry_run(actor=actor, path=path, filename=filename)
-    except ImportRejected:
-        path.unlink(missing_ok=True)
+        if plan.conflicts:
+            _log_conflicts(actor, plan.conflicts, filename)
+    except BaseException:
+        stored.discard()
         raise
     import_batches_expire()
     return ImportBatch.objects.create(
@@ -373,8 +357,40 @@ def resident_import_preview(*, actor: User, upload: IO[bytes], filename: str) ->
         updated_residents=plan.updated_residents,
         unchanged_residents=plan.unchanged_residents,
         new_households=plan.new_households,
-        errors=[e.as_dict() for e in plan.errors],
+        errors=[e.as_dict() for e in plan.errors.report()],
     )
+
+
+def _log_conflicts(actor: User, conflicts: int, filename: str) -> None:
+    """Rows whose ID number is held elsewhere tell that much, so a file may hold no more of
+    them than the user's lookups left this hour, and they go to the access log like lookups."""
+    over = conflicts > lookups_left(actor)
+    with transaction.atomic():
+        access_log_record(
+            actor=actor,
+            field=RevealField.REGISTRATION_CONFLICT,
+            reason="resident_import",
+            subject="",
+            rows=conflicts,
+            scope=filename[:120],
+        )
+    if over:
+        raise ImportRejected(
+            [
+                RowError(
+                    line=0,
+                    problems=[
+                        Problem(
+                            "too_many_conflicts",
+                            "本文件中需街道核实的身份证号过多，请联系街道统一核实后再导入",
+                            "too many ID numbers in this file need the street office to check "
+                            "them; ask it to verify them before importing",
+                            "file",
+                        )
+                    ],
+                )
+            ]
+        )
 
 
 class BatchClosed(Exception):
@@ -391,15 +407,17 @@ def resident_import_confirm(*, actor: User, batch: ImportBatch) -> ImportBatch:
         if locked.status != ImportStatus.PREVIEWED:
             raise BatchClosed(locked.status)
         path = Path(locked.stored_path)
+        if not path.exists():  # expired and swept: nothing to apply
+            raise BatchClosed(ImportStatus.CANCELLED)
         plan = _Importer(actor=actor, write=True).run(read_rows(path, locked.filename))
         locked.status = ImportStatus.APPLIED
         locked.applied_at = timezone.now()
         locked.total_rows, locked.good_rows = plan.total_rows, plan.good_rows
         locked.new_residents, locked.updated_residents = plan.new_residents, plan.updated_residents
         locked.unchanged_residents, locked.new_households = plan.unchanged_residents, plan.new_households
-        locked.errors = [e.as_dict() for e in plan.errors]
+        locked.errors = [e.as_dict() for e in plan.errors.report()]
         locked.save()
-    path.unlink(missing_ok=True)
+    uploads.discard(path)
     return locked
 
 
@@ -411,6 +429,6 @@ def resident_import_cancel(*, actor: User, batch: ImportBatch) -> ImportBatch:
         status=ImportStatus.CANCELLED
     )
     if updated:
-        Path(batch.stored_path).unlink(missing_ok=True)
+        uploads.discard(batch.stored_path)
     batch.refresh_from_db()
     return batch

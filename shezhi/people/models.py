@@ -441,3 +441,8 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+    @property
+    def rejected_rows(self) -> int:
+        """Every rejected row (``errors`` lists only the first ones)."""
+        return max(self.total_rows - self.good_rows, 0)

@@ -1,22 +1,19 @@
-"""Reading uploaded tables row by row: .xlsx (openpyxl read-only) or CSV (UTF-8 or GB18030).
+"""The columns of a resident import and their aliases; rows are read by :mod:`shezhi.common.uploads`.
 
 The file is never loaded whole. The header row is matched against the known columns (and
-their common aliases); a file that is not what its name says, or lacks a required column,
-is rejected whole with the reason in Chinese and English.
+their common aliases); a file that is not what its name says, lacks a required column, or
+breaks a limit of the upload pipeline is rejected whole with the reason in Chinese and English.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from shezhi.common.errors import ImportRejected, Problem, RowError
+from shezhi.common import uploads
 
 
 @dataclass(frozen=True)
@@ -41,130 +38,18 @@ COLUMNS = (
     Column("note", "备注", False, ("note",)),
 )
 HEADERS = [c.header for c in COLUMNS]
-_BY_NAME = {name.strip().lower(): c for c in COLUMNS for name in (c.header, *c.aliases)}
 
 
-def _file_problem(code: str, zh: str, en: str) -> ImportRejected:
-    return ImportRejected([RowError(line=1, problems=[Problem(code=code, zh=zh, en=en, field="file")])])
-
-
-def _cell(value: Any) -> str:
-    """A cell as text. Numbers typed into Excel come back as int/float; keep their digits."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _is_xlsx(path: Path, filename: str) -> bool:
-    with path.open("rb") as fh:
-        magic = fh.read(4)
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        if magic != b"PK\x03\x04":
-            raise _file_problem(
-                "not_excel",
-                "文件扩展名为 .xlsx，但内容不是 Excel 工作簿",
-                "the file is named .xlsx but is not an Excel workbook",
-            )
-        return True
-    return magic == b"PK\x03\x04"
-
-
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    fh = path.open("rb")  # a file object: openpyxl would judge a path by its extension
-    try:
-        workbook = load_workbook(fh, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
-        fh.close()
-        raise _file_problem(
-            "not_excel", "无法读取 Excel 文件（文件已损坏或不是 .xlsx）", "cannot read the Excel file"
-        ) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        for line, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield line, [_cell(v) for v in row]
-    finally:
-        workbook.close()
-        fh.close()
-
-
-def _csv_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM), else GB18030 (what Chinese Excel saves as “CSV”)."""
-    with path.open("rb") as fh:
-        head = fh.read(1 << 16)
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
-            return "gb18030"
-    return "utf-8-sig"
-
-
-def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
-    encoding = _csv_encoding(path)
-    with path.open("r", encoding=encoding, newline="") as fh:
-        reader = csv.reader(fh)
-        try:
-            for row in reader:
-                yield reader.line_num, [v.strip() for v in row]
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise _file_problem(
-                "bad_csv",
-                f"第 {reader.line_num} 行附近无法解析 CSV（编码或格式错误）",
-                f"cannot parse the CSV near line {reader.line_num}",
-            ) from exc
-
-
-def table_rows(path: Path, filename: str) -> Iterator[tuple[int, list[str]]]:
-    """(line, cells as text) of an .xlsx (first sheet) or CSV (UTF-8 or GB18030), streamed."""
-    return _xlsx_rows(path) if _is_xlsx(path, filename) else _csv_rows(path)
+_BY_NAME = {name: c.key for c in COLUMNS for name in (c.header, *c.aliases)}
+_LABELS = {c.key: c.header for c in COLUMNS}
+_REQUIRED = [c.key for c in COLUMNS if c.required]
 
 
 def read_rows(path: Path, filename: str) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line, {column key: text}) for every non-empty data row; checks the header first."""
-    rows = table_rows(path, filename)
-    header: list[Column | None] | None = None
-    for line, cells in rows:
-        if header is None:
-            if not any(cells):
-                continue
-            header = [_BY_NAME.get(c.strip().lower()) for c in cells]
-            found = {c.key for c in header if c}
-            missing = [c.header for c in COLUMNS if c.required and c.key not in found]
-            if missing:
-                unknown = [c for c, col in zip(cells, header, strict=True) if c and col is None]
-                raise ImportRejected(
-                    [
-                        RowError(
-                            line=line,
-                            problems=[
-                                Problem(
-                                    code="bad_header",
-                                    field="header",
-                                    zh=f"表头缺少必填列：{'、'.join(missing)}"
-                                    + (f"（无法识别的列：{'、'.join(unknown)}）" if unknown else "")
-                                    + f"。应为：{'、'.join(HEADERS)}",
-                                    en=f"missing required columns {missing}"
-                                    + (f" (unrecognised: {unknown})" if unknown else ""),
-                                )
-                            ],
-                        )
-                    ]
-                )
-            continue
-        if not any(cells):
-            continue
-        yield line, {col.key: cells[i] for i, col in enumerate(header) if col and i < len(cells)}
-    if header is None:
-        raise _file_problem("empty_file", "文件中没有数据", "the file has no rows")
+    """(line, {column key: text}) for every non-empty data row, through the upload pipeline."""
+    return uploads.keyed_rows(
+        path, filename, columns=_BY_NAME, required=_REQUIRED, labels=_LABELS, expected=HEADERS
+    )
 
 
 def template_csv() -> bytes:

@@ -301,7 +301,8 @@ def access_log_export(*, actor: User, reason: str, rows: int, plain: bool, scope
 LOOKUPS_PER_HOUR = 30
 
 
-def _lookups_left(actor: User) -> int:
+def lookups_left(actor: User) -> int:
+    """How many lookups by number (or registration conflicts) the actor has left this hour."""
     from django.conf import settings
     from django.utils import timezone
 
@@ -316,7 +317,7 @@ def _lookups_left(actor: User) -> int:
 
 
 def _lookup_throttle(actor: User) -> None:
-    if _lookups_left(actor) <= 0:
+    if lookups_left(actor) <= 0:
         raise InvalidPeopleData(
             [
                 problem(

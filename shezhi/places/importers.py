@@ -8,9 +8,6 @@ file is idempotent (rows are matched by code).
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from shapely.errors import ShapelyError
 from shapely.geometry import shape
 
 from shezhi.accounts.roles import PREFIX_LENGTH, DivisionLevel
+from shezhi.common import uploads
 from shezhi.common.coords import CRS
-from shezhi.common.errors import ImportRejected, Problem, RowError
+from shezhi.common.errors import Problem, RowError
 from shezhi.places.geometry import area_m2, polygon_problems, to_wgs84_geometry
 from shezhi.places.models import Division, Grid, GridKind, Source
 
@@ -79,15 +78,34 @@ def _level_of_code(code: str) -> DivisionLevel | None:
     return DivisionLevel.COMMUNITY
 
 
+_DIVISION_COLUMNS = {
+    "code": "code",
+    "区划代码": "code",
+    "name": "name",
+    "名称": "name",
+    "level": "level",
+    "级别": "level",
+    "parent_code": "parent_code",
+    "上级代码": "parent_code",
+}
+
+
 def read_csv_rows(source: str | Path | bytes) -> list[tuple[int, dict[str, str]]]:
-    """(line number, row) pairs of a UTF-8 (optionally BOM) CSV file or bytes."""
+    """(line number, row) pairs of a division CSV (file or bytes), through the upload pipeline."""
     if isinstance(source, bytes):
-        text = source.decode("utf-8-sig")
-    else:
-        text = Path(source).read_text(encoding="utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text))
-    # Line 1 is the header; DictReader's line_num counts physical lines.
-    return [(reader.line_num, {k.strip(): (v or "").strip() for k, v in row.items() if k}) for row in reader]
+        stored = uploads.store_bytes(source, "divisions.csv")
+        try:
+            return _division_rows(stored.path, "divisions.csv")
+        finally:
+            stored.discard()
+    path = uploads.local_file(source)
+    return _division_rows(path, path.name)
+
+
+def _division_rows(path: Path, filename: str) -> list[tuple[int, dict[str, str]]]:
+    return list(
+        uploads.keyed_rows(path, filename, columns=_DIVISION_COLUMNS, required=("code", "name", "level"))
+    )
 
 
 def divisions_import(rows: Iterable[tuple[int, dict[str, str]]], *, dry_run: bool = False) -> ImportReport:
@@ -98,7 +116,7 @@ def divisions_import(rows: Iterable[tuple[int, dict[str, str]]], *, dry_run: boo
     rows = list(rows)
     existing = {d.code: d for d in Division.objects.all()}
     in_file: dict[str, tuple[int, DivisionLevel]] = {}
-    errors: list[RowError] = []
+    errors = uploads.RowErrors()
     parsed: list[tuple[str, str, DivisionLevel, str, int, dict[str, str]]] = []
 
     for line, row in rows:
@@ -110,8 +128,8 @@ def divisions_import(rows: Iterable[tuple[int, dict[str, str]]], *, dry_run: boo
             problems.append(
                 Problem(
                     "code_malformed",
-                    f"区划代码“{code}”不是 12 位数字",
-                    f"division code '{code}' is not 12 digits",
+                    f"区划代码“{uploads.shown(code)}”不是 12 位数字",
+                    f"division code '{uploads.shown(code)}' is not 12 digits",
                     "code",
                 )
             )
@@ -126,12 +144,13 @@ def divisions_import(rows: Iterable[tuple[int, dict[str, str]]], *, dry_run: boo
             )
         if not name:
             problems.append(Problem("name_missing", "名称为空", "name is empty", "name"))
+        problems += _too_long(row, {"name": 64})
         if level is None:
             problems.append(
                 Problem(
                     "level_unknown",
-                    f"级别“{row.get('level', '')}”无法识别",
-                    f"unknown level '{row.get('level', '')}'",
+                    f"级别“{uploads.shown(row.get('level', ''))}”无法识别",
+                    f"unknown level '{uploads.shown(row.get('level', ''))}'",
                     "level",
                 )
             )
@@ -145,14 +164,14 @@ def divisions_import(rows: Iterable[tuple[int, dict[str, str]]], *, dry_run: boo
                 )
             )
         if problems:
-            errors.append(RowError(line, problems, row))
+            errors.add(RowError(line, problems))
             continue
         assert level is not None
         in_file[code] = (line, level)
         parsed.append((code, name, level, parent_code, line, row))
 
     # Parents are checked once every code in the file is known (files need not be sorted).
-    for code, _name, level, parent_code, line, row in parsed:
+    for code, _name, level, parent_code, line, _row in parsed:
         problems = []
         if level == DivisionLevel.PROVINCE:
             if parent_code:
@@ -173,8 +192,8 @@ def divisions_import(rows: Iterable[tuple[int, dict[str, str]]], *, dry_run: boo
                 problems.append(
                     Problem(
                         "parent_missing",
-                        f"上级区划 {parent_code or '（空）'} 不存在",
-                        f"parent division {parent_code or '(empty)'} not found",
+                        f"上级区划 {uploads.shown(parent_code) or '（空）'} 不存在",
+                        f"parent division {uploads.shown(parent_code) or '(empty)'} not found",
                         "parent_code",
                     )
                 )
@@ -184,17 +203,16 @@ def divisions_import(rows: Iterable[tuple[int, dict[str, str]]], *, dry_run: boo
                 problems.append(
                     Problem(
                         "parent_mismatch",
-                        f"上级 {parent_code} 不是 {code} 的上一级区划",
-                        f"{parent_code} is not the level above {code}",
+                        f"上级 {uploads.shown(parent_code)} 不是 {code} 的上一级区划",
+                        f"{uploads.shown(parent_code)} is not the level above {code}",
                         "parent_code",
                     )
                 )
         if problems:
-            errors.append(RowError(line, problems, row))
+            errors.add(RowError(line, problems))
 
     if errors:
-        errors.sort(key=lambda e: e.line)
-        raise ImportRejected(errors)
+        raise errors.rejected()
 
     report = ImportReport()
     order = list(DivisionLevel)
@@ -225,42 +243,33 @@ def divisions_import(rows: Iterable[tuple[int, dict[str, str]]], *, dry_run: boo
 
 
 def read_geojson_features(source: str | Path | bytes) -> list[tuple[int, dict[str, Any]]]:
-    """(feature number, feature) pairs of a GeoJSON FeatureCollection."""
-    raw = source if isinstance(source, bytes) else Path(source).read_bytes()
+    """(feature number, feature) pairs of a GeoJSON FeatureCollection, through the upload pipeline."""
+    if not isinstance(source, bytes):
+        source = uploads.local_file(source)
+    return list(uploads.geojson_features(source))
+
+
+def _geometry_problems(geometry: Any) -> list[Problem]:
+    """:func:`polygon_problems`, with any shape it cannot even read reported as a row problem."""
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ImportRejected(
-            [
-                RowError(
-                    0,
-                    [
-                        Problem(
-                            "file_invalid",
-                            f"文件不是有效的 GeoJSON：{exc}",
-                            f"file is not valid GeoJSON: {exc}",
-                        )
-                    ],
-                )
-            ]
-        ) from exc
-    features = data.get("features") if isinstance(data, dict) else None
-    if not isinstance(features, list):
-        raise ImportRejected(
-            [
-                RowError(
-                    0,
-                    [
-                        Problem(
-                            "file_invalid",
-                            "文件不是 GeoJSON FeatureCollection",
-                            "file is not a GeoJSON FeatureCollection",
-                        )
-                    ],
-                )
-            ]
-        )
-    return [(i, f if isinstance(f, dict) else {}) for i, f in enumerate(features, start=1)]
+        return polygon_problems(geometry)
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError, ShapelyError) as exc:
+        return [
+            Problem(
+                "geometry_invalid",
+                "边界几何无法解析",
+                f"the boundary geometry cannot be read ({type(exc).__name__})",
+                "geometry",
+            )
+        ]
+
+
+def _too_long(props: dict[str, Any], limits: dict[str, int]) -> list[Problem]:
+    return [
+        Problem("too_long", f"“{key}”最多 {n} 个字符", f"{key} has at most {n} characters", key)
+        for key, n in limits.items()
+        if len(str(props.get(key) or "")) > n
+    ]
 
 
 def grids_import(
@@ -281,7 +290,7 @@ def grids_import(
     communities = {d.code: d for d in Division.objects.filter(level=DivisionLevel.COMMUNITY)}
     existing = {g.code: g for g in Grid.objects.all()}
     in_file: dict[str, int] = {}
-    errors: list[RowError] = []
+    errors = uploads.RowErrors()
     good: list[dict[str, Any]] = []
 
     for number, feature in features:
@@ -292,12 +301,14 @@ def grids_import(
         parent_code = str(props.get("parent_code") or "").strip()
         kind = kinds.get(str(props.get("kind") or "").strip())
         name = str(props.get("name") or "").strip()
-        if not _GRID_CODE_RE.match(code):
+        if not _GRID_CODE_RE.match(code) or len(code) > 40:
             problems.append(
                 Problem(
                     "code_malformed",
-                    f"网格编码“{code}”格式错误（应为社区代码-序号，如 510108002001-01）",
-                    f"grid code '{code}' is malformed (community code-sequence, e.g. 510108002001-01)",
+                    f"网格编码“{uploads.shown(code)}”格式错误"
+                    "（应为社区代码-序号，如 510108002001-01，最长 40 字符）",
+                    f"grid code '{uploads.shown(code)}' is malformed"
+                    " (community code-sequence, e.g. 510108002001-01, at most 40 characters)",
                     "code",
                 )
             )
@@ -312,12 +323,22 @@ def grids_import(
             )
         if not name:
             problems.append(Problem("name_missing", "名称为空", "name is empty", "name"))
+        problems += _too_long(props, {"name": 80, "police_officer": 64, "police_station": 64, "note": 200})
+        if props.get("source") and props.get("source") not in Source.values:
+            problems.append(
+                Problem(
+                    "source_unknown",
+                    f"来源“{uploads.shown(props.get('source'))}”无法识别",
+                    f"unknown source '{uploads.shown(props.get('source'))}'",
+                    "source",
+                )
+            )
         if kind is None:
             problems.append(
                 Problem(
                     "kind_unknown",
-                    f"网格类型“{props.get('kind', '')}”无法识别",
-                    f"unknown grid kind '{props.get('kind', '')}'",
+                    f"网格类型“{uploads.shown(props.get('kind', ''))}”无法识别",
+                    f"unknown grid kind '{uploads.shown(props.get('kind', ''))}'",
                     "kind",
                 )
             )
@@ -325,8 +346,8 @@ def grids_import(
             problems.append(
                 Problem(
                     "community_missing",
-                    f"社区 {community_code or '（空）'} 不存在",
-                    f"community {community_code or '(empty)'} not found",
+                    f"社区 {uploads.shown(community_code) or '（空）'} 不存在",
+                    f"community {uploads.shown(community_code) or '(empty)'} not found",
                     "community_code",
                 )
             )
@@ -334,8 +355,8 @@ def grids_import(
             problems.append(
                 Problem(
                     "code_community_mismatch",
-                    f"网格编码 {code} 不以所属社区代码 {community_code} 开头",
-                    f"grid code {code} does not start with community code {community_code}",
+                    f"网格编码 {uploads.shown(code)} 不以所属社区代码 {community_code} 开头",
+                    f"grid code {uploads.shown(code)} does not start with community code {community_code}",
                     "code",
                 )
             )
@@ -343,14 +364,15 @@ def grids_import(
             problems.append(
                 Problem(
                     "parent_mismatch",
-                    f"网格编码 {code} 不以上级网格编码 {parent_code} 开头",
-                    f"grid code {code} does not start with parent code {parent_code}",
+                    f"网格编码 {uploads.shown(code)} 不以上级网格编码 {uploads.shown(parent_code)} 开头",
+                    f"grid code {uploads.shown(code)}"
+                    f" does not start with parent code {uploads.shown(parent_code)}",
                     "parent_code",
                 )
             )
-        problems.extend(polygon_problems(feature.get("geometry")))
+        problems.extend(_geometry_problems(feature.get("geometry")))
         if problems:
-            errors.append(RowError(number, problems, props))
+            errors.add(RowError(number, problems))
             continue
         in_file[code] = number
         good.append(
@@ -369,23 +391,21 @@ def grids_import(
     for item in good:
         parent_code = item["parent_code"]
         if parent_code and parent_code not in in_file and parent_code not in existing:
-            errors.append(
+            errors.add(
                 RowError(
                     item["number"],
                     [
                         Problem(
                             "parent_missing",
-                            f"上级网格 {parent_code} 不存在",
-                            f"parent grid {parent_code} not found",
+                            f"上级网格 {uploads.shown(parent_code)} 不存在",
+                            f"parent grid {uploads.shown(parent_code)} not found",
                             "parent_code",
                         )
                     ],
-                    item["props"],
                 )
             )
     if errors:
-        errors.sort(key=lambda e: e.line)
-        raise ImportRejected(errors)
+        raise errors.rejected()
 
     report = ImportReport()
     # Parents before children: a parent's code is a prefix of its children's.

@@ -123,14 +123,15 @@ def test_real_hotline_messages_import_without_loss(world):
         hotline_import(rows, actor=world.sam)
     [error] = info.value.errors
     assert error.problems[0].code == "duplicate"
-    assert rows[error.line - 2]["留言编号"] == "37042"
+    [bad] = [i for i, (line, _row) in enumerate(rows) if line == error.line]
+    assert rows[bad][1]["ref"] == "37042"
     assert not Case.objects.filter(channel="hotline").exists()
-    rows.pop(error.line - 2)
+    rows.pop(bad)
     report = hotline_import(rows, actor=world.sam)
     # Place names are anonymised (“A市”), so none can be placed: all wait in triage, none is lost.
     assert report.created == 494
     assert report.triage == 494
-    imported = Case.objects.filter(channel="hotline", source_ref__in=[r["留言编号"] for r in rows])
+    imported = Case.objects.filter(channel="hotline", source_ref__in=[r["ref"] for _line, r in rows])
     assert imported.count() == 494
     assert imported.filter(category__isnull=True).count() == 0
     assert imported.filter(category__parent__isnull=False).count() > 100  # refined by keywords

@@ -134,7 +134,7 @@ def test_real_amap_schools_map_to_the_standard(world, tmp_path):
     assert result.by_element.get("primary_school", 0) > 5
     # Private tutoring (培训机构) is no public service element; rows outside the demo's
     # communities are reported, not dropped.
-    assert len(result.accepted) + len(result.rejected) == result.rows
+    assert len(result.accepted) + result.rejected_total == result.rows
     codes = {p.code for e in result.rejected for p in e.problems}
     assert codes <= {"unknown_category", "outside_area", "duplicate", "no_category"}
 

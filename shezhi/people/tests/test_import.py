@@ -255,7 +255,7 @@ def test_a_resident_of_another_area_is_not_taken_over(world, residents, names):
     b = residents["b"]
     rows = [HEADERS, [names["mine"], "1栋", "1单元", "101", "户籍", b.name, b.id_number, "", "户主", "", ""]]
     batch = resident_import_preview(actor=world.alice, upload=_csv(rows), filename="x.csv")
-    assert batch.errors[0]["problems"][0]["code"] == "registered_elsewhere"
+    assert batch.errors[0]["problems"][0]["code"] == "not_registrable"
     resident_import_confirm(actor=world.alice, batch=batch)
     b.refresh_from_db()
     assert b.household.grid.path.startswith(world.grid_b.path)
