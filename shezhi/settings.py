@@ -252,7 +252,7 @@ if BEHIND_PROXY:
     # HTTPS and bypass the redirect.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 #: security.W021 asks for HSTS preload, which is off on purpose (see above).
-SILENCED_SYSTEM_CHECKS = [] if globals().get("SECURE_HSTS_PRELOAD") else ["security.W021"]
+SILENCED_SYSTEM_CHECKS = [] if PRODUCTION and SECURE_HSTS_PRELOAD else ["security.W021"]
 
 # Content-Security-Policy (django-csp), in every setup, not only production: scripts and
 # styles only from this server (inline ones only with the per-response nonce,
