@@ -22,7 +22,7 @@ def tokens_of(*, user: User) -> QuerySet[ApiToken]:
 
 def own_token_get(*, user: User, pk: int) -> ApiToken:
     """One of the user's own tokens; another user's token answers 404, like a missing one."""
-    token = tokens_of(user=user).filter(pk=pk).first()
+    token = ApiToken.objects.filter(user=user, pk=pk).first()
     if token is None:
         raise Http404
     return token
