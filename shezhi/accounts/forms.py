@@ -26,4 +26,9 @@ class TokenCreateForm(forms.Form):
 
 
 class LoginFailureFilterForm(forms.Form):
-    username = forms.CharField(label=_("用户名"), max_length=150, required=False)
+    username = forms.CharField(
+        label=_("用户名"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("用户名"), "aria-label": _("用户名")}),
+    )
