@@ -61,6 +61,15 @@ def test_demo_passwords_are_random_and_not_reset_on_every_start(db):
     assert not grid.check_password(first["grid"])
 
 
+def test_a_production_installation_gets_no_demo_accounts(db, settings):
+    from django.core.management.base import CommandError
+
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError):
+        call_command("demo_accounts", stdout=io.StringIO())
+    assert not User.objects.filter(username="city").exists()
+
+
 def test_the_first_administrator_comes_from_createsuperuser(db, monkeypatch):
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", STRONG)
     call_command(
@@ -173,6 +182,8 @@ def test_issue_token_takes_an_expiry(world, capsys):
 def test_a_token_dies_when_its_owner_changes_password(world):
     _token, raw = ApiToken.issue(user=world.alice, name="phone")
     assert _me(raw) == 200
+    elsewhere = Client()
+    elsewhere.force_login(world.alice)
     client = Client()
     client.force_login(world.alice)
     assert 'href="/accounts/password/"' in client.get("/").content.decode()
@@ -182,6 +193,8 @@ def test_a_token_dies_when_its_owner_changes_password(world):
     )
     assert response.status_code == 302
     assert _me(raw) == 401
+    assert client.get("/places/divisions/").status_code == 200  # this session goes on
+    assert elsewhere.get("/places/divisions/").status_code == 302  # the others end
     # Any other way of setting the password too (admin, changepassword, set_password).
     _token, raw = ApiToken.issue(user=world.bob, name="phone")
     world.bob.set_password(STRONG + "!")
