@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from axes.models import AccessAttempt, AccessFailureLog
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils import timezone
 
 from shezhi.accounts.models import ApiToken, User
 from shezhi.accounts.permissions import AccountPermission, has_perm
@@ -39,7 +41,11 @@ def login_failures(*, actor: User, username: str = "") -> QuerySet[Any]:
 
 
 def lockouts(*, actor: User) -> QuerySet[Any]:
-    """Username+address pairs with failures still counted (locked when at the limit)."""
+    """Username+address pairs with failures counted, each with ``locked`` (at the limit, cooling off)."""
     if not has_perm(actor, AccountPermission.READ_LOGIN_RECORD):
         raise PermissionDenied("read_login_record")
-    return AccessAttempt.objects.order_by("-attempt_time")
+    cooling = timezone.now() - settings.AXES_COOLOFF_TIME
+    locked = Q(failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=cooling)
+    return AccessAttempt.objects.annotate(
+        locked=Case(When(locked, then=Value(True)), default=Value(False), output_field=BooleanField())
+    ).order_by("-attempt_time")

@@ -128,9 +128,41 @@ def test_brute_force_on_the_login_form_locks_out_and_is_recorded(world):
     page = auditor.get("/accounts/login-failures/?username=alice")
     assert page.status_code == 200
     assert "203.0.113.7" in page.content.decode()
+    assert "锁定中" in page.content.decode()
     street = Client()
     street.force_login(world.sam)
     assert street.get("/accounts/login-failures/").status_code == 403
+
+
+def test_behind_a_proxy_the_lockout_counts_the_address_the_proxy_saw(world, settings):
+    settings.BEHIND_PROXY = True
+    limit = getattr(settings, "AXES_FAILURE_LIMIT", 5)
+    for i in range(limit):
+        # The client may prepend whatever it likes; the proxy appends the real address last.
+        Client(REMOTE_ADDR="10.0.0.1").post(
+            "/accounts/login/",
+            {"username": "alice", "password": f"guess-{i}"},
+            headers={"X-Forwarded-For": f"198.51.100.{i}, 203.0.113.9"},
+        )
+    locked = Client(REMOTE_ADDR="10.0.0.1").post(
+        "/accounts/login/",
+        {"username": "alice", "password": "pw-alice"},
+        headers={"X-Forwarded-For": "203.0.113.9"},
+    )
+    assert locked.status_code == 429
+    # Another client behind the same proxy is not locked out; junk in the header is ignored.
+    other = Client(REMOTE_ADDR="10.0.0.1").post(
+        "/accounts/login/",
+        {"username": "alice", "password": "pw-alice"},
+        headers={"X-Forwarded-For": "203.0.113.10"},
+    )
+    assert other.status_code == 302
+    junk = Client(REMOTE_ADDR="10.0.0.1").post(
+        "/accounts/login/",
+        {"username": "bob", "password": "nope"},
+        headers={"X-Forwarded-For": "not-an-address"},
+    )
+    assert junk.status_code == 200
 
 
 @pytest.mark.parametrize(
