@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
+# Address `make run` listens on: this machine only, unless told otherwise (HOST=0.0.0.0).
+HOST   ?= 127.0.0.1
 
 .PHONY: run test setup setup-bench upgrade assets data lint check-arch messages clean bench
 
@@ -57,8 +59,8 @@ data: setup assets
 run: data
 	$(PY) manage.py demo_accounts
 	$(PY) manage.py demo_cases
-	@echo "社智已启动 / shezhi is up: http://localhost:$(PORT)  (Ctrl-C 停止 / to stop)"
-	PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start
+	@echo "社智已启动 / shezhi is up: http://$(HOST):$(PORT)  (Ctrl-C 停止 / to stop)"
+	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start
 
 test: setup assets
 	$(VENV)/bin/ruff check .

@@ -1,4 +1,10 @@
-"""/healthz: is the database answering, is the task worker alive, which version runs."""
+"""/healthz: is the database answering, is the task worker alive, which version runs.
+
+Anyone (a load balancer, a monitor) learns only up or down, with one read-only query.
+The details (database vendor and latency, task worker and queue, version) are for staff
+(``is_staff``) only: they tell an attacker what runs and whether it is struggling, and
+checking the worker enqueues a heartbeat, which an anonymous call should not cause.
+"""
 
 from __future__ import annotations
 
@@ -65,6 +71,10 @@ def _tasks() -> dict[str, Any]:
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
+    user = getattr(request, "user", None)
+    if not (user is not None and user.is_authenticated and user.is_active and user.is_staff):
+        up = _database()["status"] == "ok"
+        return JsonResponse({"status": "ok" if up else "down"}, status=200 if up else 503)
     database = _database()
     tasks = _tasks() if database["status"] == "ok" else {"status": "unknown"}
     status = "ok" if database["status"] == "ok" and tasks["status"] == "ok" else "degraded"

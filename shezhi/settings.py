@@ -3,13 +3,19 @@
 Everything a deployment changes comes from environment variables (or a ``.env``-style
 shell export): ``DATABASE_URL``, ``SECRET_KEY``, ``DEBUG``, ``ALLOWED_HOSTS``. The
 defaults give the embedded single-machine setup: SQLite under ``var/``, the database
-task backend, and static files served by whitenoise.
+task backend, and static files served by whitenoise. ``SHEZHI_ENV=production`` is the one
+switch for a real installation behind HTTPS (HSTS, SSL redirect, secure cookies; see
+README "Installing for real"); ``SHEZHI_BEHIND_PROXY=1`` trusts the proxy's
+``X-Forwarded-Proto`` and ``X-Forwarded-For``.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -56,7 +62,16 @@ SECRET_KEY = _secret_key()
 FIELD_ENCRYPTION_KEYS = _generated_keys("FIELD_ENCRYPTION_KEYS", "field_keys")
 #: Key of the HMAC blind indexes (lookup of ID numbers and phones without decrypting).
 BLIND_INDEX_KEY = _generated_keys("BLIND_INDEX_KEY", "blind_index_key")[0]
+#: ``embedded`` (default: one machine, `make run`) or ``production`` (behind HTTPS).
+SHEZHI_ENV = os.environ.get("SHEZHI_ENV", "embedded").strip().lower()
+if SHEZHI_ENV not in {"embedded", "production"}:
+    raise ImproperlyConfigured("SHEZHI_ENV must be 'embedded' or 'production'")
+PRODUCTION = SHEZHI_ENV == "production"
+#: Only behind a reverse proxy that sets (and overwrites) X-Forwarded-Proto/-For itself.
+BEHIND_PROXY = _env_bool("SHEZHI_BEHIND_PROXY", False)
 DEBUG = _env_bool("DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off when SHEZHI_ENV=production")
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -78,10 +93,13 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "simple_history",
+    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -91,6 +109,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shezhi.urls"
@@ -139,12 +159,43 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# django-axes first: it refuses a locked-out username+address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Passwords of a system holding residents' ID numbers: at least 12 characters of at least
+# three classes (lower case, upper case, digits, symbols), not common, not like the user's
+# names. The last entry validates nothing: Django calls it when a password is changed,
+# and it revokes the user's API tokens.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "shezhi.accounts.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "shezhi.accounts.passwords.ApiTokensDieWithPassword"},
 ]
+
+# Login throttling (django-axes). A username is locked out from one address after
+# AXES_FAILURE_LIMIT failed logins, for AXES_COOLOFF_TIME (each further try restarts the
+# clock). By username *and* address together: an attacker elsewhere cannot lock a user out
+# of their own office, and a shared office address (NAT) is not locked for everyone. Every
+# failure is recorded (AccessFailureLog) and shown to the 审计员 (/accounts/login-failures/).
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "shezhi.accounts.views.lockout"
+AXES_CLIENT_IP_CALLABLE = "shezhi.accounts.auth.client_ip"
+AXES_VERBOSE = False
+
+#: API tokens (shezhi.accounts.models.ApiToken) expire after this many days by default;
+#: nobody may issue one for longer than API_TOKEN_MAX_DAYS.
+API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))
+API_TOKEN_MAX_DAYS = int(os.environ.get("API_TOKEN_MAX_DAYS", "365"))
 
 # Chinese first; Django's i18n lets other languages follow.
 LANGUAGE_CODE = "zh-hans"
@@ -184,8 +235,50 @@ TASKS = {
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
-SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    # Preloading is a promise to browsers that cannot be taken back quickly, and intranet
+    # names are not on the public list: opt in only deliberately.
+    SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", False)
+if BEHIND_PROXY:
+    # Only true behind a proxy that sets this header itself; otherwise a client could claim
+    # HTTPS and bypass the redirect.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+#: security.W021 asks for HSTS preload, which is off on purpose (see above).
+SILENCED_SYSTEM_CHECKS = [] if PRODUCTION and SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# Content-Security-Policy (django-csp), in every setup, not only production: scripts and
+# styles only from this server (inline ones only with the per-response nonce,
+# ``nonce="{{ request.csp_nonce }}"``), no plugins, no framing, forms post only here.
+# style="" attributes stay allowed (the maps and charts set them; they cannot run script).
+#: Inline scripts allowed by hash until their template carries the nonce (see test_headers).
+CSP_SCRIPT_HASHES = [
+    "'sha256-+fWJiF6oODQDT2Y/nbP+V0grMKMM7WmxRKF7X2dOtI0='",  # cases/case_detail.html: reveal
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE, *CSP_SCRIPT_HASHES],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        **({"upgrade-insecure-requests": True} if PRODUCTION else {}),
+    }
+}
 
 NINJA_PAGINATION_PER_PAGE = 100
 

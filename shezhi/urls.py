@@ -14,6 +14,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("shezhi.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("places/", include("shezhi.places.urls")),
     path("people/", include("shezhi.people.urls")),

@@ -4,14 +4,32 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
+from typing import Any
 
-from django.contrib.auth.models import AbstractUser
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shezhi.accounts.roles import PREFIX_LENGTH, ROLE_LEVEL, Role
+from shezhi.accounts.roles import PREFIX_LENGTH, ROLE_LEVEL, DivisionLevel, Role
+
+
+class ShezhiUserManager(UserManager["User"]):
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra: Any
+    ) -> User:
+        """``createsuperuser``: the first administrator is a 市级管理员 of the only city loaded."""
+        extra.setdefault("role", Role.CITY_ADMIN)
+        if extra.get("division") is None and extra.get("division_id") is None:
+            from django.apps import apps
+
+            cities = apps.get_model("places", "Division").objects.filter(level=DivisionLevel.CITY)
+            if cities.count() == 1:
+                extra["division"] = cities.get()
+        return super().create_superuser(username, email, password, **extra)
 
 
 class User(AbstractUser):
@@ -37,6 +55,8 @@ class User(AbstractUser):
         related_name="workers",
     )
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
+
+    objects = ShezhiUserManager()
 
     class Meta:
         verbose_name = _("用户")
@@ -69,17 +89,25 @@ class User(AbstractUser):
 
 
 def _hash_token(raw: str) -> str:
+    # Tokens carry 256 random bits, so a plain SHA-256 is enough (no salt, no stretching):
+    # the lookup is by this hash, so no comparison of the secret itself can leak timing.
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def default_token_expiry() -> Any:
+    return timezone.now() + timedelta(days=settings.API_TOKEN_DAYS)
+
+
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def live(self) -> ApiTokenQuerySet:
+        """Tokens that still authenticate: not revoked, not expired, of an active user."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True)
+
     def authenticate(self, raw: str) -> User | None:
         """The active user owning this raw token, touching its last-used time."""
-        token = (
-            self.select_related("user")
-            .filter(key_hash=_hash_token(raw), revoked_at__isnull=True, user__is_active=True)
-            .first()
-        )
+        if not raw or len(raw) > 128:
+            return None
+        token = self.live().select_related("user").filter(key_hash=_hash_token(raw)).first()
         if token is None:
             return None
         self.filter(pk=token.pk).update(last_used_at=timezone.now())
@@ -96,6 +124,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("到期时间"), default=default_token_expiry)
+    revoke_reason = models.CharField(_("吊销原因"), max_length=64, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -106,9 +136,24 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
     @classmethod
-    def issue(cls, *, user: User, name: str) -> tuple[ApiToken, str]:
-        """Create a token; the raw key is returned once and never stored."""
+    def issue(cls, *, user: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+        """Create a token valid for ``days`` (default API_TOKEN_DAYS); the raw key is returned once."""
+        days = settings.API_TOKEN_DAYS if days is None else days
+        if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
+            raise ValidationError(
+                _("有效期须在 1 到 %(max)d 天之间") % {"max": settings.API_TOKEN_MAX_DAYS}, code="token_days"
+            )
         raw = "sz_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, prefix=raw[:8], key_hash=_hash_token(raw))
+        token = cls.objects.create(
+            user=user,
+            name=name,
+            prefix=raw[:8],
+            key_hash=_hash_token(raw),
+            expires_at=timezone.now() + timedelta(days=days),
+        )
         return token, raw

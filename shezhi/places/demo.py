@@ -12,10 +12,13 @@ the *shapes* are not.
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from shapely.geometry import MultiPoint, Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
@@ -249,11 +252,35 @@ def build_demo_area(district_code: str = DEMO_DISTRICT, *, seed: int = SEED) -> 
     return report
 
 
-DEMO_PASSWORD = "shezhi-demo"
+@dataclass
+class DemoAccount:
+    """A demo account and, if this call set it, its new password (shown once, never stored)."""
+
+    user: User
+    password: str | None
 
 
-def ensure_demo_accounts(*, password: str = DEMO_PASSWORD, district_code: str = DEMO_DISTRICT) -> list[User]:
-    """One account per role, bound to the demo area; passwords reset to ``password``."""
+def random_password(user: User | None = None) -> str:
+    """A random password of four groups (e.g. ``Kq7m-x3Pa-…``) that the validators accept."""
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/l/I
+    while True:
+        candidate = "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
+        try:
+            validate_password(candidate, user)
+        except ValidationError:
+            continue
+        return candidate
+
+
+def ensure_demo_accounts(
+    *, password: str | None = None, reset_passwords: bool = False, district_code: str = DEMO_DISTRICT
+) -> list[DemoAccount]:
+    """One account per role, bound to the demo area.
+
+    A new account gets a random password (``password`` instead, for tests); an existing one
+    keeps its password unless ``reset_passwords`` (or an explicit ``password``) is given.
+    Only the hash is stored: the returned passwords are the only copy.
+    """
     district = Division.objects.get(code=district_code)
     street = district.children.order_by("code").first()
     assert street is not None
@@ -272,9 +299,9 @@ def ensure_demo_accounts(*, password: str = DEMO_PASSWORD, district_code: str = 
         ("partner", Role.PARTNER, community, None, "社会组织"),
         ("auditor", Role.AUDITOR, city, None, "审计员"),
     ]
-    users = []
+    accounts = []
     for username, role, division, user_grid, display in plan:
-        user, _created = User.objects.update_or_create(
+        user, created = User.objects.update_or_create(
             username=username,
             defaults={
                 "role": role,
@@ -285,10 +312,13 @@ def ensure_demo_accounts(*, password: str = DEMO_PASSWORD, district_code: str = 
                 "is_superuser": role == Role.CITY_ADMIN,
             },
         )
-        user.set_password(password)
-        user.save()
-        users.append(user)
+        new_password = None
+        if password is not None or reset_passwords or created or not user.has_usable_password():
+            new_password = password if password is not None else random_password(user)
+            user.set_password(new_password)
+            user.save()
+        accounts.append(DemoAccount(user, new_password))
     if grid is not None:
-        grid.leader = next(u for u in users if u.role == Role.COMMUNITY_WORKER)
+        grid.leader = next(a.user for a in accounts if a.user.role == Role.COMMUNITY_WORKER)
         grid.save(update_fields=["leader"])
-    return users
+    return accounts

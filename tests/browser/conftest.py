@@ -83,6 +83,7 @@ class Network:
     blocked: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
 
     def route(self, route: Any) -> None:
         host = urlsplit(route.request.url).hostname or ""
@@ -112,6 +113,12 @@ def page(browser: Any, live_server: Any, demo_data: None, network: Network) -> I
     page = context.new_page()
     page.on("pageerror", lambda exc: network.page_errors.append(str(exc)))
 
+    def on_console(message: Any) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            network.csp_violations.append(message.text)
+
+    page.on("console", on_console)
+
     def on_response(response: Any) -> None:
         if response.status >= 400 and not response.url.endswith("/favicon.ico"):
             network.failed.append(f"{response.status} {response.url}")
@@ -123,6 +130,7 @@ def page(browser: Any, live_server: Any, demo_data: None, network: Network) -> I
     assert network.blocked == [], f"pages tried to load from outside localhost: {network.blocked}"
     assert network.page_errors == [], f"uncaught JavaScript errors: {network.page_errors}"
     assert network.failed == [], f"requests that failed: {network.failed}"
+    assert network.csp_violations == [], f"blocked by the Content-Security-Policy: {network.csp_violations}"
 
 
 @pytest.fixture

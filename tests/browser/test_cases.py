@@ -25,7 +25,7 @@ def test_a_resident_reports_by_pin_and_the_grid_worker_handles_it(page: Any, log
     page.set_viewport_size({"width": 390, "height": 844})
     login("resident")
     page.goto("/cases/new/")
-    page.wait_for_function("window.shezhiPin !== undefined")
+    page.wait_for_function("() => window.shezhiPin !== undefined")
     page.select_option("select[name=category]", label="政法 · 矛盾纠纷")
     page.fill("textarea[name=description]", "楼上漏水，与邻居协商不成，请求调解")
     page.fill("input[name=reporter_phone]", "13800001111")
@@ -54,7 +54,9 @@ def test_a_resident_reports_by_pin_and_the_grid_worker_handles_it(page: Any, log
     assert "13800001111" not in page.content()
     page.fill("#reveal-reason", "电话回访核实情况")
     page.click("#reveal")
-    page.wait_for_function("document.querySelector('[data-testid=reporter]').textContent.includes('13800001111')")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=reporter]').textContent.includes('13800001111')"
+    )
     assert case.events.filter(kind="pii_read", actor__username="grid").count() == 1
     assert AccessLog.objects.filter(field="case_reporter", actor__username="grid").count() == 1
     with page.expect_navigation():
@@ -72,7 +74,7 @@ def test_the_kpi_page_draws_its_charts_from_local_assets(page: Any, login: Any) 
     build_demo_cases(count=40)
     login("district")
     page.goto("/cases/kpis/")
-    page.wait_for_function("window.shezhiCharts !== undefined")
+    page.wait_for_function("() => window.shezhiCharts !== undefined")
     assert page.locator("#chart-units canvas").count() == 1
     assert "响应率" in page.locator("[data-testid=formulas]").inner_text()
     assert page.locator("[data-testid=kpi-table] tbody tr").count() >= 2  # units and the total
@@ -86,7 +88,7 @@ def test_the_hotspot_map_draws_the_compounds_with_cases(page: Any, login: Any) -
     build_demo_cases(count=30)
     login("district")
     page.goto("/cases/hotspots/")
-    page.wait_for_function("window.shezhiHotspots !== undefined")
+    page.wait_for_function("() => window.shezhiHotspots !== undefined")
     assert page.evaluate("window.shezhiHotspots.count") > 0
     assert page.locator("[data-testid=top-hotspots] tbody tr").count() >= 1
     screenshot(page, "cases-hotspots")

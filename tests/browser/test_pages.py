@@ -39,11 +39,19 @@ def test_chinese_text_renders_in_the_served_font(page: Any, network: Any) -> Non
 
 def test_requests_outside_localhost_are_blocked(page: Any, network: Any) -> None:
     """The filter that every browser test relies on really stops outside requests."""
+    from playwright.sync_api import Error as PlaywrightError
+
     page.goto("/accounts/login/")
     outcome = page.evaluate(
         "() => fetch('https://example.com/probe.js', {mode: 'no-cors'}).then(() => 'loaded', () => 'blocked')"
     )
     assert outcome == "blocked"
+    # The Content-Security-Policy stops a script's request before it leaves the page...
+    assert any("connect-src" in v for v in network.csp_violations)
+    network.csp_violations.clear()
+    # ...and the filter stops what the policy does not cover, such as a navigation.
+    with pytest.raises(PlaywrightError):
+        page.goto("https://example.com/probe.js")
     assert network.blocked == ["https://example.com/probe.js"]
     network.blocked.clear()
 

@@ -1,5 +1,5 @@
 from shezhi.accounts.roles import Role
-from shezhi.places.demo import DEMO_PASSWORD, ensure_demo_accounts
+from shezhi.places.demo import ensure_demo_accounts
 from shezhi.places.models import Building, Compound, Division, Grid, GridKind, Source
 
 
@@ -47,9 +47,12 @@ def test_the_layout_is_reproducible(db):
 
 
 def test_demo_accounts_cover_every_role(db):
-    users = ensure_demo_accounts()
+    accounts = ensure_demo_accounts()
+    users = [a.user for a in accounts]
     assert {u.role for u in users} == set(Role.values)
-    grid_worker = next(u for u in users if u.role == "grid_worker")
+    grid_worker = next(a for a in accounts if a.user.role == "grid_worker")
+    assert grid_worker.password
+    assert grid_worker.user.check_password(grid_worker.password)
+    grid_worker = grid_worker.user
     assert grid_worker.grid is not None
-    assert grid_worker.check_password(DEMO_PASSWORD)
     assert grid_worker.division == grid_worker.grid.community
