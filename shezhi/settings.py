@@ -259,9 +259,7 @@ SILENCED_SYSTEM_CHECKS = [] if PRODUCTION and SECURE_HSTS_PRELOAD else ["securit
 # ``nonce="{{ request.csp_nonce }}"``), no plugins, no framing, forms post only here.
 # style="" attributes stay allowed (the maps and charts set them; they cannot run script).
 #: Inline scripts allowed by hash until their template carries the nonce (see test_headers).
-CSP_SCRIPT_HASHES = [
-    "'sha256-+fWJiF6oODQDT2Y/nbP+V0grMKMM7WmxRKF7X2dOtI0='",  # cases/case_detail.html: reveal
-]
+CSP_SCRIPT_HASHES: list[str] = []
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
