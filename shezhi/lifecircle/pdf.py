@@ -33,7 +33,7 @@ from fpdf.enums import WrapMode, XPos, YPos
 from PIL import Image
 
 from shezhi.lifecircle.mapfig import COLOURS
-from shezhi.lifecircle.report_content import EvaluationReport, kind_label
+from shezhi.lifecircle.report_content import EvaluationReport
 
 FAMILY = "NotoSansSC"
 # fontTools reports every table it subsets at INFO; the report needs none of it.
@@ -289,22 +289,33 @@ def _compose(w: Any, rep: EvaluationReport, png: bytes | None) -> None:
     w.heading(_("一、四类指标（规模·覆盖·效率·品质）"))
     w.table(
         [_("类别"), _("指标值"), _("计算方法")],
-        [(i["kind"], f"{i['value']} {i['unit']}", i["formula"]) for i in rep.indicators],
+        [
+            (i.kind, f"{i.value} {i.unit}" + (f"（{i.verdict}）" if i.verdict else ""), i.formula)
+            for i in rep.indicators
+        ],
         (18, 32, 128),
     )
 
     w.heading(_("二、服务要素"))
     w.table(
-        [_("服务要素"), _("所属圈"), _("类型"), _("服务半径"), _("区内设施"), _("户数覆盖率"), _("平均步行")],
+        [
+            _("服务要素"),
+            _("所属圈"),
+            _("类型"),
+            _("服务半径"),
+            _("范围内设施"),
+            _("户数覆盖率"),
+            _("平均步行距离"),
+        ],
         [
             (
                 e.name,
                 e.circle,
-                kind_label(e.kind),
-                f"{e.radius_m} 米",
+                e.kind_label,
+                _("%(m)d 米") % {"m": e.radius_m},
                 e.facilities,
-                _pct(e.coverage),
-                f"{e.mean_walk_m:.0f} 米" if e.mean_walk_m is not None else "—",
+                e.coverage_text,
+                e.mean_walk_text,
             )
             for e in rep.elements
         ],
@@ -312,7 +323,8 @@ def _compose(w: Any, rep: EvaluationReport, png: bytes | None) -> None:
     )
     w.para(
         _(
-            "区内设施：位于本范围各社区内的设施数；平均步行：到最近设施的步行距离按户数加权平均，超出搜索范围按两倍半径计。"
+            "范围内设施：位于本范围各社区内的设施（周边设施同样计入覆盖与步行距离）；"
+            "平均步行距离：到最近设施，按户数加权，超出搜索范围（两倍服务半径）按两倍半径计。"
         ),
         muted=True,
         size=8.5,
