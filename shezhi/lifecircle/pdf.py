@@ -265,6 +265,14 @@ def _pct(x: float) -> str:
     return f"{x * 100:.1f}%"
 
 
+def _map_compounds(rep: EvaluationReport) -> str:
+    """The compounds drawn: all of the scope's, or (a grid worker) those of their grid."""
+    drawn, total = len(rep.map.points), rep.figures.compounds
+    if drawn >= total:
+        return _("%(n)d 个小区") % {"n": drawn}
+    return _("你可查看的 %(n)d 个小区（本范围共 %(total)d 个）") % {"n": drawn, "total": total}
+
+
 def _compose(w: Any, rep: EvaluationReport, png: bytes | None) -> None:
     run = rep.run
     w.footer_text(f"{rep.title} · © OpenStreetMap contributors")
@@ -337,14 +345,20 @@ def _compose(w: Any, rep: EvaluationReport, png: bytes | None) -> None:
             (COLOURS["covered"], _("%(r)s 米内可达") % {"r": rep.map.radius_m}, "dot"),
             (COLOURS["uncovered"], _("超出服务半径"), "dot"),
             (COLOURS["none"], _("搜索范围内没有"), "dot"),
-            (COLOURS["facility"], _("现有设施（%(n)d 处）") % {"n": len(rep.map.facilities)}, "triangle"),
+            # The map's extent: nearby facilities are drawn too, so this is not the element
+            # table's 范围内设施 and is named differently.
+            (
+                COLOURS["facility"],
+                _("图中设施（含周边，%(n)d 处）") % {"n": len(rep.map.facilities)},
+                "triangle",
+            ),
         ],
         _(
-            "图：%(n)d 个小区（点的大小示意户数）按到最近%(name)s的步行距离着色，"
-            "三角为本范围内的现有设施，底图为步行路网。"
+            "图：%(shown)s（点的大小示意户数）按到最近%(name)s的步行距离着色，"
+            "三角为图幅内的现有设施（含本范围周边），底图为步行路网。"
             "地图数据 © OpenStreetMap contributors（ODbL）；社区边界为生成示意。"
         )
-        % {"n": len(rep.map.points), "name": rep.map.name},
+        % {"shown": _map_compounds(rep), "name": rep.map.name},
     )
 
     w.heading(_("四、短板清单"))
