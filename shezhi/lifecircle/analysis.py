@@ -44,8 +44,8 @@ PERSONS_PER_HOUSEHOLD = 2.5
 MAX_SNAP_M = 500.0
 #: Walks are searched up to this multiple of an element's radius (for the map's colours).
 SEARCH_FACTOR = 2.0
-#: Facilities this far outside the area still serve it (a walker crosses the street line).
-MARGIN_DEG = 0.015
+#: Metres per degree of latitude (and of longitude at the equator), for the search margin.
+METRES_PER_DEGREE = 111_320.0
 
 Progress = Callable[[int, str], None]
 
@@ -123,6 +123,8 @@ class Inputs:
     rules: list[Rule]
     facilities: dict[str, Facilities]
     speed_mps: float = REFERENCE_SPEED_MPS
+    #: Every community of the area, with compounds or not (None: those of the compounds).
+    all_communities: list[int] | None = None
 
     @property
     def residents(self) -> NDArray[np.float64]:
@@ -196,6 +198,14 @@ def evaluate_element(
 def _community_values(
     inputs: Inputs, rule: Rule, result: ElementResult, members: dict[int, NDArray[np.int64]]
 ) -> dict[int, dict[str, Any]]:
+    """Per community: the figures every surface aggregates (:mod:`shezhi.lifecircle.figures`).
+
+    ``facilities`` and ``floor_area_m2`` count the facilities located in the community only
+    (never the nearby ones that also serve it, which belong to their own community);
+    ``mean_walk_m`` is the household-weighted mean walk to the nearest facility, a walk
+    beyond the search counted as twice the radius, so that communities aggregate exactly
+    by households.
+    """
     radius = inputs.radius(rule)
     facilities = inputs.facilities.get(rule.code, Facilities.empty())
     out: dict[int, dict[str, Any]] = {}
@@ -209,16 +219,18 @@ def _community_values(
         residents = float(inputs.residents[idx].sum())
         count = int(here.sum())
         weights = inputs.residents[idx]
+        walks = np.minimum(result.distance[idx], radius * SEARCH_FACTOR)
         out[community] = {
             "households": total,
             "covered": covered,
             "coverage": covered / total if total else 0.0,
             "facilities": count,
+            "facilities_area_unknown": int(np.isnan(facilities.floor_area[here]).sum()),
             "floor_area_m2": area,
             "per_100_households_m2": area / total * 100 if total else None,
             "residents_per_facility": residents / count if count else None,
             "access_2sfca": float(np.average(result.access[idx], weights=weights)) if weights.sum() else 0.0,
-            "mean_walk_m": float(np.mean(np.minimum(result.distance[idx], radius * SEARCH_FACTOR))),
+            "mean_walk_m": float(np.average(walks, weights=hh)) if total else None,
         }
     return out
 
@@ -283,9 +295,10 @@ def _gaps(rule: Rule, values: dict[int, dict[str, Any]]) -> list[dict[str, Any]]
 
 
 def members_by_community(inputs: Inputs) -> dict[int, NDArray[np.int64]]:
-    groups: dict[int, list[int]] = defaultdict(list)
+    """Compound indices per community; every community of the area, even one without compounds."""
+    groups: dict[int, list[int]] = {c: [] for c in inputs.all_communities or []}
     for i, c in enumerate(inputs.community.tolist()):
-        groups[c].append(i)
+        groups.setdefault(c, []).append(i)
     return {c: np.asarray(ix, dtype=np.int64) for c, ix in groups.items()}
 
 
@@ -316,19 +329,13 @@ def evaluate(net: WalkNetwork, inputs: Inputs, progress: Progress | None = None)
         for community, v in values.items():
             communities[community][rule.code] = v
         gaps += _gaps(rule, values)
-        hh = inputs.households
-        covered = float(hh[result.distance <= radius].sum())
-        finite = result.distance[np.isfinite(result.distance)]
+        # Run-level facts about the inputs only. The figures (coverage, walks, space) are
+        # aggregated from the community values by shezhi.lifecircle.figures, for every surface.
         per_element[rule.code] = {
             "name": rule.name,
-            "circle": rule.circle,
-            "kind": rule.kind,
             "radius_m": round(radius),
-            "facilities": len(facilities),
+            "facilities_considered": len(facilities),  # in the area and nearby
             "facilities_on_network": result.on_network,
-            "coverage": covered / float(hh.sum()) if hh.sum() else 0.0,
-            "mean_walk_m": float(finite.mean()) if finite.size else None,
-            "floor_area_m2": float(np.nansum(facilities.floor_area)) if len(facilities) else 0.0,
         }
     gaps.sort(key=lambda g: (-g["uncovered_households"], g["element"], g["community_id"]))
     for rank, gap in enumerate(gaps, start=1):
@@ -339,6 +346,7 @@ def evaluate(net: WalkNetwork, inputs: Inputs, progress: Progress | None = None)
         "compounds_off_network": int(off.size),
         "households": float(inputs.households.sum()),
         "communities": len(members),
+        "communities_with_compounds": sum(1 for ix in members.values() if ix.size),
         "network": {"nodes": net.n_nodes, "edges": net.n_edges},
         "speed_mps": inputs.speed_mps,
         "elements": per_element,
@@ -391,8 +399,9 @@ def what_if(
 
 def gather(*, area_prefix: str, elements: Sequence[ServiceElement], speed_mps: float) -> Inputs:
     """Compounds of the area and the facilities that serve them."""
+    from shezhi.accounts.roles import DivisionLevel
     from shezhi.people.models import Facility
-    from shezhi.places.models import Compound
+    from shezhi.places.models import Compound, Division
 
     rows = list(
         Compound.objects.filter(community__code__startswith=area_prefix)
@@ -413,11 +422,22 @@ def gather(*, area_prefix: str, elements: Sequence[ServiceElement], speed_mps: f
         rules=[Rule.of(e) for e in elements],
         facilities={},
         speed_mps=speed_mps,
+        all_communities=list(
+            Division.objects.filter(code__startswith=area_prefix, level=DivisionLevel.COMMUNITY)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        ),
     )
     if len(rows) == 0:
         return inputs
-    west, east = inputs.lon.min() - MARGIN_DEG, inputs.lon.max() + MARGIN_DEG
-    south, north = inputs.lat.min() - MARGIN_DEG, inputs.lat.max() + MARGIN_DEG
+    # Every facility a compound could reach within the search (twice the largest radius)
+    # is read, so a street's own run and the street's part of its district's run walk to
+    # the same facilities and agree.
+    reach_m = max((inputs.radius(r) for r in inputs.rules), default=0.0) * SEARCH_FACTOR * 1.1
+    margin_lat = reach_m / METRES_PER_DEGREE
+    margin_lon = margin_lat / max(np.cos(np.radians(np.abs(inputs.lat).max())), 0.1)
+    west, east = inputs.lon.min() - margin_lon, inputs.lon.max() + margin_lon
+    south, north = inputs.lat.min() - margin_lat, inputs.lat.max() + margin_lat
     by_code: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for row in (
         Facility.objects.filter(

@@ -215,12 +215,19 @@ class CompoundResult(models.Model):
 class CommunityResult(models.Model):
     """Per community and element: coverage, counts, supply ratio and service space.
 
-    ``values[code] = {"households", "covered", "coverage", "facilities", "floor_area_m2",
-    "per_100_households_m2", "access_2sfca", "residents_per_facility"}``.
+    ``values[code] = {"households", "covered", "coverage", "facilities",
+    "facilities_area_unknown", "floor_area_m2", "per_100_households_m2", "access_2sfca",
+    "residents_per_facility", "mean_walk_m"}``; ``facilities`` and ``floor_area_m2`` are of
+    the facilities located in the community, ``mean_walk_m`` is weighted by households.
+
+    A run stores a row for every community of its area, one without compounds included.
+    These rows are the one source of every figure the run page, the PDF and the Excel
+    report show (:mod:`shezhi.lifecircle.figures` aggregates them).
     """
 
     run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="communities")
     community = models.ForeignKey("places.Division", on_delete=models.CASCADE, related_name="+")
+    compounds = models.PositiveIntegerField(_("小区数"), default=0)
     households = models.PositiveIntegerField(_("户数"), default=0)
     residents = models.PositiveIntegerField(_("常住人口（估）"), default=0)
     values = models.JSONField(default=dict)

@@ -33,7 +33,7 @@ from fpdf.enums import WrapMode, XPos, YPos
 from PIL import Image
 
 from shezhi.lifecircle.mapfig import COLOURS
-from shezhi.lifecircle.report_content import EvaluationReport, kind_label
+from shezhi.lifecircle.report_content import EvaluationReport
 
 FAMILY = "NotoSansSC"
 # fontTools reports every table it subsets at INFO; the report needs none of it.
@@ -265,6 +265,14 @@ def _pct(x: float) -> str:
     return f"{x * 100:.1f}%"
 
 
+def _map_compounds(rep: EvaluationReport) -> str:
+    """The compounds drawn: all of the scope's, or (a grid worker) those of their grid."""
+    drawn, total = len(rep.map.points), rep.figures.compounds
+    if drawn >= total:
+        return _("%(n)d 个小区") % {"n": drawn}
+    return _("你可查看的 %(n)d 个小区（本范围共 %(total)d 个）") % {"n": drawn, "total": total}
+
+
 def _compose(w: Any, rep: EvaluationReport, png: bytes | None) -> None:
     run = rep.run
     w.footer_text(f"{rep.title} · © OpenStreetMap contributors")
@@ -289,22 +297,33 @@ def _compose(w: Any, rep: EvaluationReport, png: bytes | None) -> None:
     w.heading(_("一、四类指标（规模·覆盖·效率·品质）"))
     w.table(
         [_("类别"), _("指标值"), _("计算方法")],
-        [(i["kind"], f"{i['value']} {i['unit']}", i["formula"]) for i in rep.indicators],
+        [
+            (i.kind, f"{i.value} {i.unit}" + (f"（{i.verdict}）" if i.verdict else ""), i.formula)
+            for i in rep.indicators
+        ],
         (18, 32, 128),
     )
 
     w.heading(_("二、服务要素"))
     w.table(
-        [_("服务要素"), _("所属圈"), _("类型"), _("服务半径"), _("区内设施"), _("户数覆盖率"), _("平均步行")],
+        [
+            _("服务要素"),
+            _("所属圈"),
+            _("类型"),
+            _("服务半径"),
+            _("范围内设施"),
+            _("户数覆盖率"),
+            _("平均步行距离"),
+        ],
         [
             (
                 e.name,
                 e.circle,
-                kind_label(e.kind),
-                f"{e.radius_m} 米",
+                e.kind_label,
+                _("%(m)d 米") % {"m": e.radius_m},
                 e.facilities,
-                _pct(e.coverage),
-                f"{e.mean_walk_m:.0f} 米" if e.mean_walk_m is not None else "—",
+                e.coverage_text,
+                e.mean_walk_text,
             )
             for e in rep.elements
         ],
@@ -312,7 +331,8 @@ def _compose(w: Any, rep: EvaluationReport, png: bytes | None) -> None:
     )
     w.para(
         _(
-            "区内设施：位于本范围各社区内的设施数；平均步行：到最近设施的步行距离按户数加权平均，超出搜索范围按两倍半径计。"
+            "范围内设施：位于本范围各社区内的设施（周边设施同样计入覆盖与步行距离）；"
+            "平均步行距离：到最近设施，按户数加权，超出搜索范围（两倍服务半径）按两倍半径计。"
         ),
         muted=True,
         size=8.5,
@@ -325,14 +345,20 @@ def _compose(w: Any, rep: EvaluationReport, png: bytes | None) -> None:
             (COLOURS["covered"], _("%(r)s 米内可达") % {"r": rep.map.radius_m}, "dot"),
             (COLOURS["uncovered"], _("超出服务半径"), "dot"),
             (COLOURS["none"], _("搜索范围内没有"), "dot"),
-            (COLOURS["facility"], _("现有设施（%(n)d 处）") % {"n": len(rep.map.facilities)}, "triangle"),
+            # The map's extent: nearby facilities are drawn too, so this is not the element
+            # table's 范围内设施 and is named differently.
+            (
+                COLOURS["facility"],
+                _("图中设施（含周边，%(n)d 处）") % {"n": len(rep.map.facilities)},
+                "triangle",
+            ),
         ],
         _(
-            "图：%(n)d 个小区（点的大小示意户数）按到最近%(name)s的步行距离着色，"
-            "三角为本范围内的现有设施，底图为步行路网。"
+            "图：%(shown)s（点的大小示意户数）按到最近%(name)s的步行距离着色，"
+            "三角为图幅内的现有设施（含本范围周边），底图为步行路网。"
             "地图数据 © OpenStreetMap contributors（ODbL）；社区边界为生成示意。"
         )
-        % {"n": len(rep.map.points), "name": rep.map.name},
+        % {"shown": _map_compounds(rep), "name": rep.map.name},
     )
 
     w.heading(_("四、短板清单"))

@@ -1,4 +1,7 @@
-"""Presenting a run: the four kinds of indicator, stage names, Excel export of the gap list."""
+"""Presenting a run: stage names, Excel export of the gap list, map labels.
+
+The run's figures (four kinds of indicator, element rows) are in :mod:`shezhi.lifecircle.figures`.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from django.utils.translation import gettext_noop
 from openpyxl import Workbook
 
 from shezhi.common.sheets import safe_row
-from shezhi.lifecircle.models import REFERENCE_SPEED_MPS, AnalysisRun, ElementKind, Gap
+from shezhi.lifecircle.models import AnalysisRun, Gap
 
 _STAGES = {
     "start": gettext_noop("准备"),
@@ -31,47 +34,6 @@ def stage_label(stage: str) -> str:
     if stage.startswith("element:"):
         return _("计算服务要素 %(code)s") % {"code": stage.split(":", 1)[1]}
     return _(_STAGES.get(stage, stage)) if stage else ""
-
-
-def four_kinds(run: AnalysisRun) -> list[dict[str, Any]]:
-    """规模·覆盖·效率·品质 (seed 001): one headline figure each, with how it is computed."""
-    s = run.summary
-    elements = s.get("elements", {})
-    basic = {c: e for c, e in elements.items() if e["kind"] == ElementKind.BASIC}
-    others = {c: e for c, e in elements.items() if e["kind"] != ElementKind.BASIC}
-    households = s.get("households", 0) or 0
-    station = elements.get("service_station", {})
-    per_100 = station.get("floor_area_m2", 0) / households * 100 if households else 0
-    coverage = sum(e["coverage"] for e in basic.values()) / len(basic) if basic else 0
-    walks = [e["mean_walk_m"] for e in basic.values() if e.get("mean_walk_m") is not None]
-    minutes = sum(walks) / len(walks) / s.get("speed_mps", REFERENCE_SPEED_MPS) / 60 if walks else None
-    present = sum(1 for e in others.values() if e["coverage"] > 0)
-    return [
-        {
-            "kind": _("规模"),
-            "value": f"{per_100:.1f}",
-            "unit": _("平方米/百户"),
-            "formula": _("社区综合服务站建筑面积之和 ÷ 户数 × 100（标准：≥30）"),
-        },
-        {
-            "kind": _("覆盖"),
-            "value": f"{coverage * 100:.1f}",
-            "unit": "%",
-            "formula": _("基础保障型要素的户数覆盖率（步行半径内）之平均"),
-        },
-        {
-            "kind": _("效率"),
-            "value": f"{minutes:.1f}" if minutes is not None else "—",
-            "unit": _("分钟"),
-            "formula": _("到最近基础保障型设施的平均步行时间（超出搜索范围按两倍半径计）"),
-        },
-        {
-            "kind": _("品质"),
-            "value": f"{present}/{len(others)}",
-            "unit": _("项"),
-            "formula": _("品质提升型与特色引导型要素中，至少有一户可步行到达的项数"),
-        },
-    ]
 
 
 def gap_header() -> list[str]:

@@ -3,9 +3,11 @@
 :func:`evaluation_report` reads what the acting user may see of a finished run, optionally
 narrowed to one street or community, and aggregates it: the four kinds of indicator
 (规模·覆盖·效率·品质), a row per service element, the community results, the ranked gap list
-and recommendations derived from it, and the compounds for the map figure. Figures are
-always aggregated from the community results the user may read, so a community worker's
-report of a district run shows their community and nothing else.
+and recommendations derived from it, and the compounds for the map figure. The figures
+are :func:`shezhi.lifecircle.figures.aggregate` of the community results the user may
+read — the same computation as the run page's — so a community worker's report of a
+district run shows their community and nothing else, and a street's report of its
+district's run shows what the street's own run page shows.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shezhi.accounts.models import User
-from shezhi.lifecircle import report, selectors
+from shezhi.lifecircle import figures, selectors
+from shezhi.lifecircle.figures import ElementFigures, Figures, Indicator
 from shezhi.lifecircle.models import (
     AnalysisRun,
     CommunityResult,
@@ -36,31 +39,6 @@ from shezhi.places.models import Division
 DEFAULT_MAP_ELEMENT = "primary_school"
 #: Recommendations name at most this many communities each.
 NAMED_PER_RECOMMENDATION = 3
-
-
-@dataclass
-class ElementRow:
-    """One service element over the report's scope."""
-
-    code: str
-    name: str
-    circle: str
-    kind: str
-    level: str
-    radius_m: int
-    households: float
-    covered: float
-    facilities: int
-    floor_area_m2: float
-    mean_walk_m: float | None
-
-    @property
-    def coverage(self) -> float:
-        return self.covered / self.households if self.households else 0.0
-
-    @property
-    def uncovered(self) -> float:
-        return self.households - self.covered
 
 
 @dataclass
@@ -90,15 +68,28 @@ class EvaluationReport:
     generated_at: Any
     facts: list[tuple[str, str]]
     sources: list[str]
-    indicators: list[dict[str, Any]]
-    elements: list[ElementRow]
+    figures: Figures
     communities: list[CommunityResult]
     gaps: list[Gap]
     recommendations: list[str]
     notes: list[str]
     map: MapLayer
-    households: float
-    residents: float
+
+    @property
+    def indicators(self) -> list[Indicator]:
+        return self.figures.indicators
+
+    @property
+    def elements(self) -> list[ElementFigures]:
+        return self.figures.elements
+
+    @property
+    def households(self) -> int:
+        return self.figures.households
+
+    @property
+    def residents(self) -> int:
+        return self.figures.residents
 
     @property
     def title(self) -> str:
@@ -107,13 +98,6 @@ class EvaluationReport:
     @property
     def gap_total(self) -> int:
         return len(self.gaps)
-
-
-@dataclass(frozen=True)
-class _SummaryOnly:
-    """What :func:`report.four_kinds` reads of a run: its summary."""
-
-    summary: dict[str, Any]
 
 
 def report_scope(*, actor: User, run: AnalysisRun, code: str | None) -> Division:
@@ -140,28 +124,10 @@ def evaluation_report(
     if run.status != RunStatus.DONE:
         raise Http404("评估尚未完成 / the evaluation has not finished")
     scope = scope or run.area
-    communities = list(
-        selectors.community_results(actor=actor, run=run)
-        .filter(community__code__startswith=scope.prefix)
-        .order_by("community__code")
-    )
+    communities = figures.scope_rows(actor=actor, run=run, scope=scope)
     gaps = list(selectors.gap_list(actor=actor, run=run).filter(community__code__startswith=scope.prefix))
+    figs = figures.aggregate(run, communities, len(gaps))
     standard = list(run.standard.elements.all())
-    rows = _element_rows(standard, communities, run)
-    households = sum(c.households for c in communities)
-    summary = {
-        "households": households,
-        "speed_mps": run.speed_mps,
-        "elements": {
-            r.code: {
-                "kind": r.kind,
-                "coverage": r.coverage,
-                "mean_walk_m": r.mean_walk_m,
-                "floor_area_m2": r.floor_area_m2,
-            }
-            for r in rows
-        },
-    }
     by_code = {e.code: e for e in standard}
     chosen = element if element in by_code else None
     if chosen is None:
@@ -172,51 +138,18 @@ def evaluation_report(
         run=run,
         scope=scope,
         generated_at=timezone.localtime(),
-        facts=_facts(run, scope, communities, households),
+        facts=_facts(run, scope, figs),
         sources=_sources(),
-        indicators=report.four_kinds(_SummaryOnly(summary)),  # type: ignore[arg-type]
-        elements=rows,
+        figures=figs,
         communities=communities,
         gaps=gaps,
-        recommendations=recommendations(gaps, rows),
-        notes=closing_notes(gaps, rows),
+        recommendations=recommendations(gaps, figs.elements),
+        notes=closing_notes(gaps, figs.elements),
         map=_map_layer(actor=actor, run=run, scope=scope, element=by_code[chosen]),
-        households=households,
-        residents=sum(c.residents for c in communities),
     )
 
 
-def _element_rows(
-    standard: list[ServiceElement], communities: list[CommunityResult], run: AnalysisRun
-) -> list[ElementRow]:
-    rows = []
-    for e in standard:
-        values = [c.values.get(e.code) for c in communities]
-        values = [v for v in values if v]
-        hh = sum(v["households"] for v in values)
-        walks = [(v["mean_walk_m"], v["households"]) for v in values if v.get("mean_walk_m") is not None]
-        weight = sum(w for _m, w in walks)
-        rows.append(
-            ElementRow(
-                code=e.code,
-                name=e.name,
-                circle=e.get_circle_display(),
-                kind=e.kind,
-                level=e.get_level_minutes_display(),
-                radius_m=round(run.radius_m(e)),
-                households=hh,
-                covered=sum(v["covered"] for v in values),
-                facilities=sum(v["facilities"] for v in values),
-                floor_area_m2=sum(v.get("floor_area_m2") or 0 for v in values),
-                mean_walk_m=sum(m * w for m, w in walks) / weight if weight else None,
-            )
-        )
-    return rows
-
-
-def _facts(
-    run: AnalysisRun, scope: Division, communities: list[CommunityResult], households: float
-) -> list[tuple[str, str]]:
+def _facts(run: AnalysisRun, scope: Division, figs: Figures) -> list[tuple[str, str]]:
     area = f"{scope.name}（{scope.code}）"
     if scope != run.area:
         area += _("，属 %(run)s 评估") % {"run": run.area.name}
@@ -228,8 +161,11 @@ def _facts(
         (_("步行人群"), f"{run.get_walker_display()}（{run.speed_mps:g} 米/秒）"),
         (_("计算完成"), finished),
         (_("报告生成"), timezone.localtime().strftime("%Y-%m-%d %H:%M")),
-        (_("社区数"), str(len(communities))),
-        (_("户数（估算）"), f"{households:,.0f}"),
+        (_("社区数"), str(figs.communities)),
+        (_("有小区的社区数"), str(figs.communities_with_compounds)),
+        (_("小区数"), str(figs.compounds)),
+        (_("户数（估算）"), figs.households_text),
+        (_("短板条数"), str(figs.gaps)),
     ]
 
 
@@ -247,7 +183,7 @@ def _sources() -> list[str]:
     ]
 
 
-def recommendations(gaps: list[Gap], rows: list[ElementRow]) -> list[str]:
+def recommendations(gaps: list[Gap], rows: list[ElementFigures]) -> list[str]:
     """Plain-language actions from the gap list, the most households concerned first."""
     by_element: dict[str, list[Gap]] = defaultdict(list)
     for g in gaps:
@@ -289,7 +225,7 @@ def recommendations(gaps: list[Gap], rows: list[ElementRow]) -> list[str]:
     return [text for _hh, text in sorted(weighted, key=lambda item: -item[0])]
 
 
-def closing_notes(gaps: list[Gap], rows: list[ElementRow]) -> list[str]:
+def closing_notes(gaps: list[Gap], rows: list[ElementFigures]) -> list[str]:
     """What follows the gap-derived recommendations: quality elements, how to site."""
     lines = []
     quality = [r for r in rows if r.kind != ElementKind.BASIC and r.households and r.covered == 0]

@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from shezhi.common.sheets import inert, safe_cell
 from shezhi.lifecircle.report import gap_cells, gap_header
-from shezhi.lifecircle.report_content import EvaluationReport, kind_label
+from shezhi.lifecircle.report_content import EvaluationReport
 
 _HEAD = PatternFill("solid", fgColor="E8F0E9")
 _BOLD = Font(bold=True)
@@ -54,11 +54,11 @@ def report_xlsx(rep: EvaluationReport) -> bytes:
     overview.append(
         [
             _styled(overview, t, font=_BOLD, fill=_HEAD)
-            for t in (_("四类指标"), _("指标值"), _("单位"), _("计算方法"))
+            for t in (_("四类指标"), _("指标值"), _("单位"), _("计算方法"), _("是否达标"))
         ]
     )
     for i in rep.indicators:
-        overview.append([i["kind"], i["value"], i["unit"], i["formula"]])
+        overview.append([i.kind, i.value, i.unit, i.formula, i.verdict or None])
     overview.append([])
     overview.append([_styled(overview, _("数据来源与许可"), font=_BOLD)])
     for line in rep.sources:
@@ -74,13 +74,14 @@ def report_xlsx(rep: EvaluationReport) -> bytes:
             _("类型"),
             _("圈层"),
             _("服务半径（米）"),
-            _("区内设施数"),
+            _("范围内设施"),
             _("户数"),
             _("覆盖户数"),
             _("户数覆盖率"),
             _("平均步行距离（米）"),
+            _("范围内设施面积（平方米）"),
         ],
-        [18, 30, 14, 12, 18, 14, 12, 12, 12, 12, 18],
+        [18, 30, 14, 12, 18, 14, 12, 12, 12, 12, 18, 20],
     )
     for e in rep.elements:
         elements.append(
@@ -88,14 +89,15 @@ def report_xlsx(rep: EvaluationReport) -> bytes:
                 e.code,
                 e.name,
                 e.circle,
-                kind_label(e.kind),
+                e.kind_label,
                 e.level,
                 e.radius_m,
                 e.facilities,
-                round(e.households),
-                round(e.covered),
+                e.households,
+                e.covered,
                 _pct(elements, e.coverage),
-                round(e.mean_walk_m) if e.mean_walk_m is not None else None,
+                e.mean_walk_m,
+                e.floor_area_m2,
             ]
         )
 
@@ -109,20 +111,22 @@ def report_xlsx(rep: EvaluationReport) -> bytes:
             _("户数"),
             _("覆盖户数"),
             _("户数覆盖率"),
-            _("区内设施数"),
-            _("设施面积（平方米）"),
+            _("范围内设施"),
+            _("范围内设施面积（平方米）"),
             _("每百户面积（平方米）"),
             _("每处服务人口"),
-            _("2SFCA 供需比"),
+            _("2SFCA 供需比（随评估范围而变）"),
             _("平均步行距离（米）"),
         ],
         [26, 14, 28, 10, 10, 12, 12, 16, 18, 14, 14, 18],
     )
     names = {e.code: e.name for e in rep.elements}
     for c in rep.communities:
+        if not c.compounds:
+            communities.append([c.community.name, c.community.code, _("（本社区没有小区，无户数可评估）")])
         for code, name in names.items():
             v = c.values.get(code)
-            if not v:
+            if not v or not (c.compounds or v["facilities"]):
                 continue
             communities.append(
                 [

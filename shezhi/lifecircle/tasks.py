@@ -91,12 +91,17 @@ def execute(run_id: int) -> str:
                 batch_size=2000,
             )
             by_community: dict[int, float] = defaultdict(float)
+            compounds: dict[int, int] = defaultdict(int)
             for community, hh in zip(inputs.community.tolist(), inputs.households.tolist(), strict=True):
                 by_community[community] += hh
+                compounds[community] += 1
+            # One row per community of the area, also those without compounds: the count of
+            # communities and the facilities located in them are part of the figures.
             CommunityResult.objects.bulk_create(
                 CommunityResult(
                     run_id=run_id,
                     community_id=community,
+                    compounds=compounds[community],
                     households=round(by_community[community]),
                     residents=round(by_community[community] * PERSONS_PER_HOUSEHOLD),
                     values=values,

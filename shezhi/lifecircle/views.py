@@ -18,7 +18,7 @@ from shezhi.accounts.scoping import not_area_scoped
 from shezhi.common import uploads
 from shezhi.common.errors import ImportRejected, Problem
 from shezhi.lifecircle import facility_import as facility_imports
-from shezhi.lifecircle import mapdata, report, selectors, services
+from shezhi.lifecircle import figures, mapdata, report, selectors, services
 from shezhi.lifecircle.forms import (
     CandidateForm,
     ElementRevisionForm,
@@ -126,17 +126,14 @@ def run_index(request: HttpRequest) -> HttpResponse:
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run_or_404(request, pk)
-    elements = list(run.standard.elements.all())
-    summary = run.summary.get("elements", {})
-    rows = [(e, summary.get(e.code)) for e in elements]
+    done = run.status == RunStatus.DONE
     return render(
         request,
         "lifecircle/run_detail.html",
         {
             "run": run,
-            "rows": rows,
-            "indicators": report.four_kinds(run) if run.status == RunStatus.DONE else None,
-            "gap_count": selectors.gap_list(actor=request.user, run=run).count(),  # type: ignore[arg-type]
+            # The same figures as the PDF and Excel reports (one computation, figures.py).
+            "figures": figures.scope_figures(actor=request.user, run=run) if done else None,  # type: ignore[arg-type]
         },
     )
 

@@ -113,7 +113,7 @@ def test_quality_elements_are_not_gaps(line):
 def test_an_element_without_facilities_is_missing_everywhere(line):
     result = evaluate(line, _inputs(KINDERGARTEN, []))
     assert {g["kind"] for g in result.gaps} == {GapKind.MISSING}
-    assert result.summary["elements"]["kindergarten"]["coverage"] == 0
+    assert all(c["kindergarten"]["coverage"] == 0 for c in result.communities.values())
 
 
 def test_what_if_a_facility_next_to_the_uncovered_compound(line):

@@ -32,7 +32,7 @@ def test_the_demo_data_comes_with_a_finished_evaluation(demo_run):
     compounds = Compound.objects.filter(community__code__startswith="510108").count()
     assert CompoundResult.objects.filter(run=demo_run).count() == compounds
     assert demo_run.summary["compounds_off_network"] == 0
-    assert demo_run.summary["elements"]["primary_school"]["facilities"] > 10
+    assert demo_run.summary["elements"]["primary_school"]["facilities_considered"] > 10
     gaps = Gap.objects.filter(run=demo_run)
     assert gaps.exists()
     ranks = list(gaps.values_list("uncovered_households", flat=True))
