@@ -78,13 +78,17 @@ class Verifier:
         """The bytes signed and the raw Ed25519 signature, for this key's signature type."""
         if self.sig_type == ED25519:
             if len(signature) != 64:
-                raise SignatureError(f"signature by {self.name} is not 64 bytes", code="signature")
+                raise SignatureError(f"invalid signature for key {self.name}+{self.key_id:08x}: not 64 bytes")
             return text, signature
         if len(signature) != 72:
-            raise SignatureError(f"cosignature by {self.name} is not 8 + 64 bytes", code="signature")
+            raise SignatureError(
+                f"invalid cosignature for key {self.name}+{self.key_id:08x}: not 8 + 64 bytes"
+            )
         (ts,) = struct.unpack(">Q", signature[:8])
         if ts >= 1 << 63:
-            raise SignatureError(f"cosignature by {self.name} has a timestamp out of range")
+            raise SignatureError(
+                f"invalid cosignature for key {self.name}+{self.key_id:08x}: timestamp out of range"
+            )
         return b"cosignature/v1\ntime " + str(ts).encode() + b"\n" + text, signature[8:]
 
     def verify(self, text: bytes, signature: bytes) -> bool:

@@ -383,7 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 origin=args.origin,
             )
         except LedgerError as exc:
-            _err(f"FAIL [{exc.code}] {exc}")
+            _out(f"FAIL [{exc.code}] {exc}")
             return 1
         _out(
             f"OK receipt: the entry is in {signed.origin} at size {signed.size}, "
@@ -391,7 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 0
     if not args.url:
-        _out("verify: --url is required (or --receipt)")
+        _err("verify: --url is required (or --receipt)")
         return 2
     try:
         report = verify_log(

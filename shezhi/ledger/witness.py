@@ -277,7 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.cmd == "keygen":
         skey, vkey = generate_key(args.name, COSIGNATURE_V1)
-        _err(skey)
+        _out(skey)
         _out(vkey)
         return 0
     try:
@@ -285,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             signer_from_environment(args.key_env), [load_verifier(k) for k in args.log], args.state
         )
     except LedgerError as exc:
-        _out(f"witness: {exc}")
+        _err(f"witness: {exc}")
         return 2
     if args.cmd == "add":
         try:
