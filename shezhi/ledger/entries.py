@@ -29,43 +29,45 @@ def check_length(data: bytes) -> None:
 
 
 def _no_float(value: str) -> Any:
-    raise EntryError("entry holds a floating-point number; use integers or strings", code="float")
+    raise EntryError("entry holds a floating-point number or NaN; use integers or strings", code="float")
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise EntryError(f"entry repeats the key {key[:40]!r}", code="duplicate_key")
-        out[key] = value
-    return out
+# One decoder and one encoder for all entries (the C scanner and encoder; only a float or a
+# NaN calls back into Python). A repeated key needs no hook: the re-encoded object has the
+# key once, so its bytes differ and the entry is refused as not canonical.
+_DECODER = json.JSONDecoder(parse_float=_no_float, parse_constant=_no_float)
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def canonical_json(obj: Any) -> bytes:
     """The canonical bytes of ``obj`` (sorted keys, compact, UTF-8); refuses floats and long entries."""
-    data = json.dumps(
-        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode()
+    if _has_float(obj):
+        _no_float("")
+    data = _ENCODER.encode(obj).encode()
     require_canonical_json(data)
     return data
+
+
+def _has_float(obj: Any) -> bool:
+    if isinstance(obj, float):
+        return True
+    if isinstance(obj, dict):
+        return any(_has_float(v) for v in obj.values())
+    if isinstance(obj, list | tuple):
+        return any(_has_float(v) for v in obj)
+    return False
 
 
 def require_canonical_json(data: bytes) -> Any:
     """Parse ``data`` and raise :class:`EntryError` unless it is exactly its canonical form."""
     check_length(data)
     try:
-        obj = json.loads(
-            data.decode("utf-8"),
-            parse_float=_no_float,
-            object_pairs_hook=_no_duplicates,
-            parse_constant=_no_float,
-        )
-    except (UnicodeDecodeError, ValueError) as exc:
-        if isinstance(exc, EntryError):
-            raise
+        obj = _DECODER.decode(data.decode("utf-8"))
+    except EntryError:
+        raise
+    except (UnicodeDecodeError, ValueError):
         raise EntryError("entry is not UTF-8 JSON", code="not_json") from None
-    again = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    if again != data:
+    if _ENCODER.encode(obj).encode() != data:
         raise EntryError(
             "entry is not canonical JSON (keys sorted, no spaces, integers only)", code="not_canonical"
         )

@@ -293,6 +293,7 @@ class TileLog:
         self._dirs: set[Path] = set()
         self._cosigs: list[Signature] = []
         self._witness_sizes: dict[str, int] = {}
+        self._pending: list[Path] = []
 
     # -- lifecycle -----------------------------------------------------------------------
     def __enter__(self) -> TileLog:
@@ -398,7 +399,9 @@ class TileLog:
         return (self.dir / "checkpoint").read_bytes()
 
     # -- writing -------------------------------------------------------------------------
-    def _write(self, rel: str, data: bytes) -> None:
+    def _write(self, rel: str, data: bytes, *, sync: bool = False) -> None:
+        """Write to a temporary name and rename into place; with ``durable``, fsync before
+        the next checkpoint (:meth:`_flush`) — or now, for the checkpoint itself."""
         path = self.dir / rel
         parent = path.parent
         if parent not in self._dirs:
@@ -407,14 +410,40 @@ class TileLog:
         tmp = parent / f".{path.name}.tmp{os.getpid()}"
         with open(tmp, "wb") as fh:
             fh.write(data)
-            if self.durable:
+            if self.durable and sync:
                 fh.flush()
                 os.fsync(fh.fileno())
         os.replace(tmp, path)
+        if self.durable and not sync:
+            self._pending.append(path)
+
+    def _flush(self) -> None:
+        """Make the batch's tiles and bundles durable before a checkpoint names them.
+
+        Files are written first and synced together afterwards: the first fsync commits the
+        filesystem journal for all of them, so the rest cost little (one fsync per file as
+        it is written would cost a journal commit each)."""
+        if not self._pending:
+            return
+        parents = {p.parent for p in self._pending}
+        for path in self._pending:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fdatasync(fd)
+            finally:
+                os.close(fd)
+        for parent in parents:
+            fd = os.open(parent, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        self._pending.clear()
 
     def _publish(self, cp: Checkpoint) -> bytes:
+        self._flush()
         note = self._sign(cp, [])
-        self._write("checkpoint", note)
+        self._write("checkpoint", note, sync=True)
         if self.durable:
             fd = os.open(self.dir, os.O_RDONLY)
             try:
@@ -537,6 +566,6 @@ class TileLog:
                 break
         fresh = {(s.name, s.key_id) for s in got}
         keep = [s for s in self._cosigs if (s.name, s.key_id) not in fresh] + got
-        self._write("checkpoint", self._sign(self.checkpoint, keep))
+        self._write("checkpoint", self._sign(self.checkpoint, keep), sync=True)
         self._cosigs = keep
         return done
