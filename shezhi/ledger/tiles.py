@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fcntl
 import gzip
+import io
 import os
 import struct
 import time
@@ -169,7 +170,7 @@ class HttpSource(Source):
         if len(data) > MAX_FETCH_BYTES:
             raise LedgerError(f"{path}: larger than {MAX_FETCH_BYTES} bytes", code="fetch", where=path)
         if encoding == "gzip":
-            with gzip.GzipFile(fileobj=__import__("io").BytesIO(data)) as fh:
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as fh:
                 data = fh.read(MAX_FETCH_BYTES + 1)
         return data
 
@@ -243,6 +244,7 @@ class TileReader:
         if width == 0:
             raise ProofError(f"entry bundle {n} is beyond the tree of size {self.size}", code="missing")
         path = bundle_path(n, width)
+        self.fetches += 1
         return decode_bundle(self.source.get(path), width, path)
 
     def entry(self, index: int) -> bytes:

@@ -219,6 +219,8 @@ def http_witness_client(url: str, *, timeout: float = 30.0):
                 return resp.read(MAX_REQUEST_BYTES)
         except urllib.error.HTTPError as exc:
             raise WitnessRefused(exc.code, f"witness answered {exc.code}", body=exc.read(1024)) from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise WitnessRefused(503, f"witness unreachable: {exc}") from None
 
     return call
 

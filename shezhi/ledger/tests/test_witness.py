@@ -175,3 +175,11 @@ def test_the_http_witness_speaks_the_protocol(tmp_path, log_key, witness_key, wi
         server.server_close()
     assert base64.b64decode(witness.latest(ORIGIN)["root"]) == MemoryTree([entry(0), entry(1)]).root()
     assert load_verifier(witness_key[1].vkey) == witness_key[1]
+
+
+def test_an_unreachable_witness_leaves_the_checkpoint_signed_by_the_log_alone(tmp_path, log_key):
+    d = tmp_path / "log"
+    with TileLog(d, log_key[0], durable=False) as log:
+        log.append([entry(0)])
+        assert log.cosign({"down": http_witness_client("http://127.0.0.1:9", timeout=2)}) == []
+    assert open_checkpoint((d / "checkpoint").read_bytes(), [log_key[1]]).witnesses == []
