@@ -165,3 +165,38 @@ def test_the_witness_command(tmp_path, log_key):
     out = run(*args, stdin=add_checkpoint_request(0, [], note).decode(), env={"SHEZHI_WITNESS_KEY": skey})
     assert out.returncode == 1
     assert "409" in out.stderr
+
+
+class _GzipHandler(_QuietHandler):
+    """Serves every file gzip-encoded, as tlog-tiles lets a log do for bundles."""
+
+    def do_GET(self):  # noqa: N802
+        import gzip
+
+        path = Path(self.translate_path(self.path))
+        if not path.is_file():
+            self.send_error(404)
+            return
+        body = gzip.compress(path.read_bytes())
+        self.send_response(200)
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_the_verifier_reads_gzip_encoded_tiles(served, log_key):
+    from shezhi.ledger.tiles import HttpSource
+    from shezhi.ledger.verify import verify_log
+
+    d, _ = served
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_GzipHandler, directory=str(d)))
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        report = verify_log(
+            HttpSource(f"http://127.0.0.1:{server.server_port}"), [log_key[1]], index=7, full=True
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert report.ok, report.lines()
