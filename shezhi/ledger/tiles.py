@@ -141,6 +141,8 @@ class DirectorySource(Source):
             return (self.root / path).read_bytes()
         except FileNotFoundError:
             raise TamperError(f"{path} is missing", code="missing", where=path) from None
+        except OSError as exc:
+            raise TamperError(f"{path} cannot be read ({exc.strerror})", where=path) from None
 
 
 class HttpSource(Source):
@@ -170,8 +172,15 @@ class HttpSource(Source):
         if len(data) > MAX_FETCH_BYTES:
             raise LedgerError(f"{path}: larger than {MAX_FETCH_BYTES} bytes", code="fetch", where=path)
         if encoding == "gzip":
-            with gzip.GzipFile(fileobj=io.BytesIO(data)) as fh:
-                data = fh.read(MAX_FETCH_BYTES + 1)
+            try:
+                with gzip.GzipFile(fileobj=io.BytesIO(data)) as fh:
+                    data = fh.read(MAX_FETCH_BYTES + 1)
+            except (OSError, EOFError):
+                raise TamperError(f"{path}: corrupt gzip encoding", where=path) from None
+            if len(data) > MAX_FETCH_BYTES:
+                raise LedgerError(
+                    f"{path}: larger than {MAX_FETCH_BYTES} bytes once unzipped", code="fetch", where=path
+                )
         return data
 
 

@@ -26,11 +26,12 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from shezhi.ledger.checkpoint import SignedCheckpoint, open_checkpoint
+from shezhi.ledger.entries import require_canonical_json
 from shezhi.ledger.errors import ForkError, LedgerError, ProofError, TamperError
 from shezhi.ledger.merkle import (
     leaf_hash,
@@ -83,8 +84,14 @@ class Report:
 # --------------------------------------------------------------------------------------------
 # Full audit
 # --------------------------------------------------------------------------------------------
-def audit(reader: TileReader, root: bytes, *, limit: int = 20) -> list[LedgerError]:
-    """Check every bundle and tile of the tree against each other and against ``root``."""
+def audit(
+    reader: TileReader, root: bytes, *, limit: int = 20, entry_check: Callable[[bytes], object] | None = None
+) -> list[LedgerError]:
+    """Check every bundle and tile of the tree against each other and against ``root``.
+
+    ``entry_check`` (e.g. :func:`~shezhi.ledger.entries.require_canonical_json`) is run on
+    every entry too; what it raises is reported with the entry's index.
+    """
     size = reader.size
     found: list[LedgerError] = []
 
@@ -116,6 +123,14 @@ def audit(reader: TileReader, root: bytes, *, limit: int = 20) -> list[LedgerErr
                 return found
             continue
         hashes = leaf_hashes(entries)
+        if entry_check is not None:
+            for i, e in enumerate(entries):
+                try:
+                    entry_check(e)
+                except LedgerError as exc:
+                    where = f"entry {n * TILE_WIDTH + i}"
+                    if add(type(exc)(f"{where}: {exc}", code=exc.code, where=where)):
+                        return found
         if tile is None or hashes == tile:
             continue
         bad = [i for i in range(width) if hashes[i] != tile[i]]
@@ -263,7 +278,9 @@ def verify_log(
     full: bool = False,
     min_witnesses: int = 0,
     origin: str | None = None,
+    entry_check: Callable[[bytes], object] | None = None,
 ) -> Report:
+    """Run the checks the command line asks for; failures are collected, never raised."""
     report = Report()
     try:
         signed = open_checkpoint(
@@ -316,9 +333,9 @@ def verify_log(
             exc.where = exc.where or f"entry {index}"
             report.fail(exc)
             if not full:
-                report.failures.extend(audit(reader, cp.root))
+                report.failures.extend(audit(reader, cp.root, entry_check=entry_check))
     if full:
-        found = audit(reader, cp.root)
+        found = audit(reader, cp.root, entry_check=entry_check)
         report.failures.extend(found)
         if not found:
             report.ok_lines.append(f"audit: {cp.size} entries, every bundle and tile matches the signed root")
@@ -359,6 +376,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--receipt", help="a .tlog-proof receipt to verify offline (needs --entry-file)")
     ap.add_argument("--state", help="JSON file with the last checkpoint this verifier accepted")
     ap.add_argument("--full", action="store_true", help="audit every bundle and tile")
+    ap.add_argument(
+        "--canonical-json", action="store_true", help="with --full: every entry must be canonical JSON"
+    )
     args = ap.parse_args(argv)
     try:
         log_keys = [load_verifier(k) for k in args.key]
@@ -402,6 +422,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             entry=entry,
             state_path=args.state,
             full=args.full,
+            entry_check=require_canonical_json if args.canonical_json else None,
             min_witnesses=args.min_witnesses,
             origin=args.origin,
         )

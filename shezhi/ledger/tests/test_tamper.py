@@ -273,3 +273,15 @@ def test_an_unknown_witness_key_is_ignored_but_a_quorum_is_enforced(make_log, lo
     report = verify_log(DirectorySource(d), [log_key[1]], [witness_key[1]], min_witnesses=1)
     assert _one(report).code == "witnesses"
     assert verify_log(DirectorySource(d), [log_key[1]], [witness_key[1]]).ok
+
+
+def test_the_auditor_can_require_canonical_entries(tmp_path, log_key):
+    from shezhi.ledger.entries import require_canonical_json
+
+    d = tmp_path / "log"
+    with TileLog(d, log_key[0], durable=False) as log:  # a log that did not check its entries
+        log.append([entry(0), b'{"b":1, "a":2}', entry(2)])
+    assert _verify(d, log_key).ok
+    failure = _one(_verify(d, log_key, entry_check=require_canonical_json))
+    assert failure.where == "entry 1"
+    assert failure.code == "not_canonical"
