@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from shezhi.ledger.checkpoint import FROZEN, Checkpoint, SignedCheckpoint, open_checkpoint
-from shezhi.ledger.entries import MAX_ENTRY_BYTES, check_length
+from shezhi.ledger.entries import MAX_ENTRY_BYTES, check_length, require_canonical_json
 from shezhi.ledger.errors import FrozenError, LedgerError, MalformedError, ProofError, TamperError
 from shezhi.ledger.merkle import (
     EMPTY_ROOT,
@@ -277,6 +277,7 @@ WitnessClient = Callable[[bytes], bytes]
 class TileLog:
     """The one writer of a tiled log. Use as a context manager; it holds the directory's lock.
 
+    Entries must be canonical JSON unless another ``validate`` (or None) is given.
     ``append(entries)`` sequences a batch: leaf hashes, full tiles and bundles as they fill,
     then the new partial tiles and bundle, then a freshly signed checkpoint — renamed into
     place last. On opening, the stored right edge (partial tiles) is checked against the
@@ -290,7 +291,7 @@ class TileLog:
         directory: str | os.PathLike[str],
         signer: Signer,
         *,
-        validate: Callable[[bytes], object] | None = None,
+        validate: Callable[[bytes], object] | None = require_canonical_json,
         durable: bool = True,
         lock_timeout: float = 10.0,
     ) -> None:

@@ -190,3 +190,10 @@ def test_the_reader_computes_the_root_from_tiles_alone(make_log, log_key):
     signed = open_checkpoint((d / "checkpoint").read_bytes(), [log_key[1]])
     reader = TileReader(DirectorySource(d), signed.size)
     assert reader.root() == signed.root
+
+
+def test_entries_must_be_canonical_json_by_default(tmp_path, log_key):
+    with TileLog(tmp_path / "log", log_key[0], durable=False) as log:
+        with pytest.raises(EntryError):
+            log.append([b"not json"])
+        assert log.size == 0
