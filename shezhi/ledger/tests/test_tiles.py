@@ -197,3 +197,21 @@ def test_entries_must_be_canonical_json_by_default(tmp_path, log_key):
         with pytest.raises(EntryError):
             log.append([b"not json"])
         assert log.size == 0
+
+
+def test_a_batch_cut_off_before_its_checkpoint_is_replaced_cleanly(tmp_path, log_key):
+    from shezhi.ledger.verify import verify_log
+
+    d = tmp_path / "log"
+    with TileLog(d, log_key[0], durable=False) as log:
+        log.append([entry(i) for i in range(300)])
+    before = (d / "checkpoint").read_bytes()
+    with TileLog(d, log_key[0], durable=False) as log:
+        log.append([entry(i) for i in range(300, 900)])  # tiles 1 and 2 written ...
+    (d / "checkpoint").write_bytes(before)  # ... but the process died before the checkpoint
+    with TileLog(d, log_key[0], durable=False) as log:
+        assert log.size == 300
+        log.append([b'{"other":%d}' % i for i in range(700)])  # different entries over the same tiles
+    report = verify_log(DirectorySource(d), [log_key[1]], full=True)
+    assert report.ok, report.lines()
+    assert report.checkpoint.size == 1000
