@@ -9,23 +9,16 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
 
 from shezhi.cases import selectors
 from shezhi.cases.models import Case, CaseEvent, Category, Channel
 from shezhi.cases.services import CaseNotFound, Intake, IntakeRejected, case_intake, case_transition
 from shezhi.cases.workflow import WorkflowError, state_label
+from shezhi.common.api import ErrorOut, PageNumberPagination, paginate
 from shezhi.common.errors import Problem
 from shezhi.places.models import Grid
 
 router = Router(tags=["cases 接诉即办"])
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    message_en: str
-    details: Any = None
 
 
 class CaseOut(Schema):

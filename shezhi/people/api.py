@@ -6,8 +6,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
 
+from shezhi.common.api import ErrorOut, PageNumberPagination, paginate
 from shezhi.common.errors import ImportRejected
 from shezhi.people import importers, selectors, services
 from shezhi.people.models import (
@@ -32,13 +32,6 @@ class ProblemOut(Schema):
     field: str | None
     message: str
     message_en: str
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    message_en: str
-    details: Any = None
 
 
 def _invalid(exc: services.InvalidPeopleData) -> Status:

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
 
+from shezhi.common.api import PageNumberPagination, paginate
 from shezhi.places import selectors
 from shezhi.places.models import Compound, Division, Grid
 
