@@ -22,7 +22,7 @@ from shezhi import __version__
 from shezhi.accounts.api import router as accounts_router
 from shezhi.accounts.auth import api_auth
 from shezhi.cases.api import router as cases_router
-from shezhi.common.api import ErrorOut
+from shezhi.common.api import ErrorOut, validation_problems
 from shezhi.common.errors import AppError
 from shezhi.common.middleware import too_large, too_many_fields
 from shezhi.people.api import router as people_router
@@ -137,11 +137,9 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    details = [
-        {k: v for k, v in e.items() if k in ("type", "loc", "msg")} if isinstance(e, dict) else str(e)
-        for e in exc.errors
-    ]
-    return _error(request, AppError("请求参数有误", "invalid request", status=422, details=details))
+    problems = validation_problems(exc.errors)
+    lead = ("请求参数有误：", "invalid request: ")
+    return _error(request, AppError.from_problems(problems, status=422, code="invalid", lead=lead))
 
 
 @api.exception_handler(DjangoValidationError)

@@ -80,13 +80,18 @@ class AppError(Exception):
 
     @classmethod
     def from_problems(
-        cls, problems: list[Problem] | tuple[Problem, ...], *, status: int = 422, code: str | None = None
+        cls,
+        problems: list[Problem] | tuple[Problem, ...],
+        *,
+        status: int = 422,
+        code: str | None = None,
+        lead: tuple[str, str] = ("", ""),
     ) -> AppError:
-        """One error listing every problem (all fields, not just the first)."""
+        """One error listing every problem (all fields, not just the first), after ``lead``."""
         problems = list(problems)
         return cls(
-            "；".join(p.zh for p in problems),
-            "; ".join(p.en for p in problems),
+            lead[0] + "；".join(p.zh for p in problems),
+            lead[1] + "; ".join(p.en for p in problems),
             status=status,
             code=code or (problems[0].code if problems else "invalid"),
             problems=problems,

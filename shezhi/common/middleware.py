@@ -2,12 +2,14 @@
 
 :class:`AppErrorMiddleware` (in ``MIDDLEWARE`` after ``LocaleMiddleware``)
 
-* refuses, with a 400, a request whose path, query, urlencoded form or JSON body carries a
+* refuses, with a 400, a request whose path, query, form fields or JSON body carries a
   character no field may hold: NUL (PostgreSQL refuses it), the other C0 control characters
   but tab, line feed and carriage return (they break the XML feeds), lone surrogates and the
   non-characters U+FFFE/U+FFFF;
 * answers an oversized body (``DATA_UPLOAD_MAX_MEMORY_SIZE``) with a 413 and too many fields
-  with a 400, before any view reads it;
+  with a 400, a malformed multipart body with a 400, before any view reads it (a view that
+  must change ``request.upload_handlers`` cannot: the fields are read here, as
+  ``CsrfViewMiddleware`` reads them for every protected POST);
 * renders an :class:`AppError` raised by a page view as a 4xx page in the user's language.
 
 Each answer has the shape of the surface asked: the API's ``{code, message, message_en,
@@ -26,6 +28,7 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
@@ -36,7 +39,7 @@ logger = logging.getLogger(__name__)
 #: Characters no text field may hold (see the module docstring).
 BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 JSON_TYPES = ("application/json", "application/geo+json")
-FORM_TYPE = "application/x-www-form-urlencoded"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def bad_character() -> AppError:
@@ -50,6 +53,10 @@ def bad_character() -> AppError:
 
 def too_large() -> AppError:
     return AppError(_("请求内容过大"), "the request body is too large", status=413, code="too_large")
+
+
+def malformed() -> AppError:
+    return AppError(_("请求内容格式有误"), "the request body is malformed", status=400, code="malformed")
 
 
 def too_many_fields() -> AppError:
@@ -85,7 +92,7 @@ def input_problem(request: HttpRequest) -> AppError | None:
                 return bad_character()
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return None
-        if request.content_type == FORM_TYPE:
+        if request.content_type in FORM_TYPES:
             for key, values in request.POST.lists():
                 if BAD_CHARACTER.search(key) or any(BAD_CHARACTER.search(v) for v in values):
                     return bad_character()
@@ -100,6 +107,8 @@ def input_problem(request: HttpRequest) -> AppError | None:
         return too_large()
     except TooManyFieldsSent:
         return too_many_fields()
+    except MultiPartParserError:
+        return malformed()
     return None
 
 

@@ -1,13 +1,13 @@
 """API operations of the people part. Personal fields are masked; a reveal is its own logged call."""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import File, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from shezhi.common.api import ErrorOut, PageNumberPagination, paginate
+from shezhi.common.api import ErrorOut, Finite, PageNumberPagination, paginate, text
 from shezhi.common.errors import ImportRejected
 from shezhi.people import importers, selectors, services
 from shezhi.people.models import (
@@ -96,37 +96,37 @@ class ResidentOut(Schema):
 
 
 class ResidentFilter(Schema):
-    q: str | None = None
-    tag: str | None = None
-    age_band: str | None = None
-    grid: str | None = None
-    sex: str | None = None
+    q: text(100) | None = None
+    tag: text(32) | None = None
+    age_band: text(16) | None = None
+    grid: text(41) | None = None
+    sex: text(1) | None = None
     household: int | None = None
 
 
 class ResidentIn(Schema):
     household_id: int
-    name: str
-    id_number: str
-    phone: str = ""
-    relation: str = Relation.HEAD
-    tags: list[str] = []
-    note: str = ""
+    name: text(64)
+    id_number: text(32)
+    phone: text(32) = ""
+    relation: text(16) = Relation.HEAD
+    tags: list[text(32)] = Field(default=[], max_length=20)
+    note: text(200) = ""
 
 
 class ResidentPatch(Schema):
     household_id: int | None = None
-    name: str | None = None
-    id_number: str | None = None
-    phone: str | None = None
-    relation: str | None = None
-    tags: list[str] | None = None
-    note: str | None = None
+    name: text(64) | None = None
+    id_number: text(32) | None = None
+    phone: text(32) | None = None
+    relation: text(16) | None = None
+    tags: list[text(32)] | None = Field(default=None, max_length=20)
+    note: text(200) | None = None
 
 
 class RevealIn(Schema):
     field: RevealField
-    reason: str
+    reason: text(200)
 
 
 class RevealOut(Schema):
@@ -161,10 +161,10 @@ class HouseholdOut(Schema):
 
 class HouseholdIn(Schema):
     compound_id: int
-    building: str = ""
-    unit: str = ""
-    room: str
-    status: str = ResidenceStatus.REGISTERED
+    building: text(30) = ""
+    unit: text(20) = ""
+    room: text(20)
+    status: text(16) = ResidenceStatus.REGISTERED
 
 
 class FacilityOut(Schema):
@@ -231,9 +231,9 @@ class AccessLogOut(Schema):
 
 
 class AccessLogFilter(Schema):
-    actor: str | None = None
-    field: str | None = None
-    area: str | None = None
+    actor: text(150) | None = None
+    field: text(16) | None = None
+    area: text(41) | None = None
     since: dt.date | None = None
     until: dt.date | None = None
 
@@ -318,7 +318,7 @@ def resident_reveal(request: HttpRequest, resident_id: int, payload: RevealIn) -
 
 @router.get("/households", response=list[HouseholdOut], summary="户列表 / households")
 @paginate(PageNumberPagination)
-def household_list(request: HttpRequest, q: str | None = None, grid: str | None = None) -> Any:
+def household_list(request: HttpRequest, q: text(100) | None = None, grid: text(41) | None = None) -> Any:
     return selectors.household_list(actor=request.user, filters={"q": q, "grid": grid})  # type: ignore[arg-type]
 
 
@@ -348,38 +348,38 @@ def household_create(request: HttpRequest, payload: HouseholdIn) -> Any:
 
 @router.get("/facilities", response=list[FacilityOut], summary="服务设施 / facilities")
 @paginate(PageNumberPagination)
-def facility_list(request: HttpRequest, q: str | None = None, category: str | None = None) -> Any:
+def facility_list(request: HttpRequest, q: text(100) | None = None, category: text(40) | None = None) -> Any:
     return selectors.facility_list(actor=request.user, filters={"q": q, "category": category})  # type: ignore[arg-type]
 
 
 @router.get("/organisations", response=list[OrganisationOut], summary="组织与单位 / organisations")
 @paginate(PageNumberPagination)
-def organisation_list(request: HttpRequest, q: str | None = None, kind: str | None = None) -> Any:
+def organisation_list(request: HttpRequest, q: text(100) | None = None, kind: text(24) | None = None) -> Any:
     return selectors.organisation_list(actor=request.user, filters={"q": q, "kind": kind})  # type: ignore[arg-type]
 
 
 class OrganisationIn(Schema):
-    name: str
-    kind: str
-    community_code: str = ""
-    grid_code: str | None = None
-    uscc: str = ""
-    address: str = ""
-    contact_name: str = ""
-    contact_phone: str = ""
+    name: text(120)
+    kind: text(24)
+    community_code: text(12) = ""
+    grid_code: text(41) | None = None
+    uscc: text(18) = ""
+    address: text(200) = ""
+    contact_name: text(64) = ""
+    contact_phone: text(32) = ""
 
 
 class FacilityIn(Schema):
-    name: str
-    category: str
-    level: str
-    lon: float
-    lat: float
-    community_code: str = ""
-    grid_code: str | None = None
-    floor_area_m2: float | None = None
-    capacity: int | None = None
-    opening_hours: str = ""
+    name: text(120)
+    category: text(40)
+    level: text(8)
+    lon: Finite
+    lat: Finite
+    community_code: text(12) = ""
+    grid_code: text(41) | None = None
+    floor_area_m2: Annotated[Finite, Field(le=100_000_000)] | None = None
+    capacity: Annotated[int, Field(le=2_147_483_647)] | None = None
+    opening_hours: text(80) = ""
     operator_id: int | None = None
 
 
