@@ -22,7 +22,7 @@ from shezhi import __version__
 from shezhi.accounts.api import router as accounts_router
 from shezhi.accounts.auth import api_auth
 from shezhi.cases.api import router as cases_router
-from shezhi.common.api import ErrorOut, validation_problems
+from shezhi.common.api import SAFE_TEXT, ErrorOut, validation_problems
 from shezhi.common.errors import AppError
 from shezhi.common.middleware import too_large, too_many_fields
 from shezhi.people.api import router as people_router
@@ -49,7 +49,8 @@ def declare_errors(schema: dict[str, Any]) -> dict[str, Any]:
     Every operation may answer 400 (refused characters), 401 and 403 (role); one with
     parameters or a body also 404 (an object not found or not in the caller's area) and 422
     (validation), one with a body also 413 (too large).
-    What an operation declares itself (409, …) is kept and given the same schema.
+    What an operation declares itself (409, …) is kept and given the same schema. String
+    parameters get the control-character rule the middleware enforces on every request.
     """
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     error_schema = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -61,6 +62,10 @@ def declare_errors(schema: dict[str, Any]) -> dict[str, Any]:
         for operation in methods.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            for parameter in operation.get("parameters", []):
+                for option in [parameter.get("schema", {}), *parameter.get("schema", {}).get("anyOf", [])]:
+                    if option.get("type") == "string" and "pattern" not in option:
+                        option["pattern"] = SAFE_TEXT  # AppErrorMiddleware refuses the rest (400)
             codes = {400, 401, 403}
             if operation.get("parameters") or operation.get("requestBody"):
                 codes |= {404, 422}

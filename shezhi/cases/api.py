@@ -14,7 +14,7 @@ from shezhi.cases import selectors
 from shezhi.cases.models import Case, CaseEvent, Category, Channel
 from shezhi.cases.services import CaseNotFound, Intake, IntakeRejected, case_intake, case_transition
 from shezhi.cases.workflow import WorkflowError, state_label
-from shezhi.common.api import ErrorOut, Lat, Lon, PageNumberPagination, paginate, text
+from shezhi.common.api import ErrorOut, InputSchema, Lat, Lon, PageNumberPagination, paginate, text
 from shezhi.common.errors import Problem
 from shezhi.places.models import Grid
 
@@ -99,7 +99,7 @@ class CaseFilter(Schema):
     q: text(100) | None = None
 
 
-class CaseIn(Schema):
+class CaseIn(InputSchema):
     service_code: text(16)
     description: text(4000)
     title: text(120) = ""
@@ -112,7 +112,7 @@ class CaseIn(Schema):
     reporter_phone: text(32) = ""
 
 
-class ActionIn(Schema):
+class ActionIn(InputSchema):
     action: text(32)
     note: text(2000) = ""
     unit_id: int | None = None

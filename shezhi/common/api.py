@@ -14,7 +14,7 @@ from ninja import Field, Schema
 from ninja.conf import settings as ninja_settings
 from ninja.pagination import PageNumberPagination as NinjaPageNumberPagination
 from ninja.pagination import paginate
-from pydantic import StringConstraints
+from pydantic import ConfigDict, StringConstraints
 
 from shezhi.common.errors import Problem
 
@@ -25,6 +25,7 @@ __all__ = [
     "Count",
     "ErrorOut",
     "Finite",
+    "InputSchema",
     "Lat",
     "Lon",
     "PageNumberPagination",
@@ -56,6 +57,12 @@ Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0, le=2_147_483_647)]
 #: An area in square metres: finite, not negative, at most 100 km².
 Area = Annotated[float, Field(ge=0, le=100_000_000, allow_inf_nan=False)]
+
+
+class InputSchema(Schema):
+    """A request body: a field the operation does not define is refused (422), as documented."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class ProblemOut(Schema):
@@ -122,6 +129,7 @@ _REASONS: dict[str, tuple[str, str]] = {
     "model_type": ("须为对象", "must be an object"),
     "model_attributes_type": ("须为对象", "must be an object"),
     "json_invalid": ("不是有效的 JSON", "is not valid JSON"),
+    "extra_forbidden": ("不是此操作的字段", "is not a field of this operation"),
 }
 
 

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from shezhi.common.api import ErrorOut, Finite, PageNumberPagination, paginate, text
+from shezhi.common.api import ErrorOut, Finite, InputSchema, PageNumberPagination, paginate, text
 from shezhi.common.errors import ImportRejected
 from shezhi.people import importers, selectors, services
 from shezhi.people.models import (
@@ -104,7 +104,7 @@ class ResidentFilter(Schema):
     household: int | None = None
 
 
-class ResidentIn(Schema):
+class ResidentIn(InputSchema):
     household_id: int
     name: text(64)
     id_number: text(32)
@@ -114,7 +114,7 @@ class ResidentIn(Schema):
     note: text(200) = ""
 
 
-class ResidentPatch(Schema):
+class ResidentPatch(InputSchema):
     household_id: int | None = None
     name: text(64) | None = None
     id_number: text(32) | None = None
@@ -124,7 +124,7 @@ class ResidentPatch(Schema):
     note: text(200) | None = None
 
 
-class RevealIn(Schema):
+class RevealIn(InputSchema):
     field: RevealField
     reason: text(200)
 
@@ -159,7 +159,7 @@ class HouseholdOut(Schema):
         return obj.community.code
 
 
-class HouseholdIn(Schema):
+class HouseholdIn(InputSchema):
     compound_id: int
     building: text(30) = ""
     unit: text(20) = ""
@@ -358,7 +358,7 @@ def organisation_list(request: HttpRequest, q: text(100) | None = None, kind: te
     return selectors.organisation_list(actor=request.user, filters={"q": q, "kind": kind})  # type: ignore[arg-type]
 
 
-class OrganisationIn(Schema):
+class OrganisationIn(InputSchema):
     name: text(120)
     kind: text(24)
     community_code: text(12) = ""
@@ -369,7 +369,7 @@ class OrganisationIn(Schema):
     contact_phone: text(32) = ""
 
 
-class FacilityIn(Schema):
+class FacilityIn(InputSchema):
     name: text(120)
     category: text(40)
     level: text(8)

@@ -8,6 +8,9 @@ WSGI stack (middleware included), with the role's bearer token. Every answer mus
 * documented: its status code is one the operation declares, its content type and body
   conform to the declared schema (the one ``ErrorOut`` shape for every 4xx).
 
+Besides generated path parameters (mostly not found), each operation on one object is also
+fuzzed on a real object the role can see, so bodies reach the services behind it.
+
 Bounded for CI: a few examples per operation and generation mode, derandomized (the same
 inputs on every run), no deadline, no shrinking, no example database. New operations are
 covered without editing this file.
@@ -34,7 +37,8 @@ from shezhi.accounts.models import ApiToken
 
 ROLES = {"grid_worker": "alice", "street_officer": "sam", "city_admin": "cate"}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-EXAMPLES = {GenerationMode.POSITIVE: 12, GenerationMode.NEGATIVE: 6}
+EXAMPLES = {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 6}
+ON_OWN_OBJECTS = 10
 
 
 @pytest.fixture
@@ -63,10 +67,34 @@ def _operations(spec: dict) -> list[tuple[str, str]]:
     ]
 
 
-def _fuzz(operation, mode: GenerationMode, token: str) -> None:
-    @given(case=operation.as_strategy(generation_mode=mode))
+def _own_objects(user) -> dict[str, dict[str, object]]:
+    """Path parameters naming an object ``user`` can see, by the path's first segment."""
+    from shezhi.cases.models import Case
+    from shezhi.people.models import Facility, Household, Organisation, Resident
+    from shezhi.places.models import Compound, Grid
+
+    def first(model, field: str = "pk") -> object:
+        return model.objects.visible_to(user).order_by("pk").values_list(field, flat=True).first()
+
+    own = {
+        "divisions": {"code": (user.grid.community if user.grid else user.division).code},
+        "grids": {"code": first(Grid, "code")},
+        "cases": {"code": first(Case, "code")},
+        "compounds": {"compound_id": first(Compound)},
+        "residents": {"resident_id": first(Resident)},
+        "households": {"household_id": first(Household)},
+        "facilities": {"facility_id": first(Facility)},
+        "organisations": {"organisation_id": first(Organisation)},
+    }
+    return {key: values for key, values in own.items() if None not in values.values()}
+
+
+def _fuzz(operation, mode: GenerationMode, token: str, examples: int, path_parameters=None) -> None:
+    strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
+
+    @given(case=strategy)
     @hypothesis_settings(
-        max_examples=EXAMPLES[mode],
+        max_examples=examples,
         derandomize=True,
         deadline=None,
         database=None,
@@ -88,11 +116,18 @@ def test_the_api_answers_every_generated_input_as_documented(role, world, wsgi_a
     failures = []
     operations = _operations(schema.raw_schema)
     assert len(operations) > 20
+    own = _own_objects(user)
     for path, method in operations:
         operation = schema[path][method.upper()]
-        for mode in EXAMPLES:
+        runs = [(mode, examples, None) for mode, examples in EXAMPLES.items()]
+        segment = path.removeprefix("/api/v1/").split("/")[0]
+        if "{" in path and segment in own:
+            runs.append((GenerationMode.POSITIVE, ON_OWN_OBJECTS, own[segment]))
+        for mode, examples, parameters in runs:
             try:
-                _fuzz(operation, mode, raw)
+                _fuzz(operation, mode, raw, examples, parameters)
             except (Exception, BaseExceptionGroup) as exc:  # every operation's failures, not the first
-                failures.append(f"{method.upper()} {path} [{mode.value}]: {exc}")
+                where = " on an own object" if parameters else ""
+                failures.append(f"{method.upper()} {path} [{mode.value}{where}]: {exc}")
+    assert len(own) >= 6
     assert not failures, "\n\n".join(failures)
