@@ -10,7 +10,8 @@
   with a 400, a malformed multipart body with a 400, before any view reads it (a view that
   must change ``request.upload_handlers`` cannot: the fields are read here, as
   ``CsrfViewMiddleware`` reads them for every protected POST);
-* renders an :class:`AppError` raised by a page view as a 4xx page in the user's language.
+* renders an :class:`AppError` raised by a page view as a 4xx page in the user's language,
+  and a value the database refuses (``DataError``, ``OverflowError``) as a 400, logged.
 
 Each answer has the shape of the surface asked: the API's ``{code, message, message_en,
 details}`` under ``/api/`` and for JSON answers, GeoReport v2's ``errors`` list under
@@ -27,6 +28,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
@@ -57,6 +59,12 @@ def too_large() -> AppError:
 
 def malformed() -> AppError:
     return AppError(_("请求内容格式有误"), "the request body is malformed", status=400, code="malformed")
+
+
+def unstorable() -> AppError:
+    return AppError(
+        _("输入的值超出范围，无法保存"), "a value is out of range and cannot be stored", status=400
+    )
 
 
 def too_many_fields() -> AppError:
@@ -186,4 +194,9 @@ class AppErrorMiddleware:
             return render_error(request, too_large())
         if isinstance(exception, TooManyFieldsSent):
             return render_error(request, too_many_fields())
+        if isinstance(exception, DataError | OverflowError):
+            # A value the database cannot hold: the input's fault, though a form or schema
+            # should have refused it first, so it is logged.
+            logger.warning("unstorable input on %s %s", request.method, request.path, exc_info=exception)
+            return render_error(request, unstorable())
         return None

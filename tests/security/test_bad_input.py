@@ -128,6 +128,18 @@ def test_a_text_longer_than_the_column_is_a_422_with_the_field(world):
     assert "最多 20 个字符" in body["message"]
 
 
+def test_open311_refuses_control_characters_in_its_own_error_format(db):
+    client = Client()
+    response = client.get("/open311/v2/requests.json", {"service_code": "ZF\x0001"})
+    assert response.status_code == 400
+    assert response.json()[0]["code"] == 400
+    assert "control character" in response.json()[0]["description"]
+    response = client.post("/open311/v2/requests.xml", {"description": "路灯\x07坏了", "lat": "30.6"})
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/xml")
+    assert b"<errors><error><code>400</code>" in response.content
+
+
 # --------------------------------------------------------------------- numbers and ids
 
 
@@ -162,6 +174,21 @@ def test_a_huge_number_is_a_field_error_or_a_404(world):
         )
         assert response.status_code in (404, 422)
         assert set(response.json()) == SHAPE
+
+
+def test_page_forms_refuse_numbers_too_large_and_coordinates_not_finite(world):
+    client = _client(world.alice)
+    grid = world.grid_a.code
+    base = {"name": "长天路社区食堂", "category": "canteen", "level": "10min", "grid_code": grid}
+    for extra in (
+        {"lon": "104.1", "lat": "30.67", "capacity": HUGE},
+        {"lon": "104.1", "lat": "30.67", "floor_area_m2": "1e308"},
+        {"lon": "nan", "lat": "30.67"},
+        {"lon": "104.1", "lat": "inf"},
+    ):
+        response = client.post("/people/facilities/new/", {**base, **extra})
+        assert response.status_code in (200, 400), (extra, response.status_code)
+        assert not Facility.objects.filter(name="长天路社区食堂").exists()
 
 
 # ---------------------------------------------------------------------- coordinates
