@@ -15,7 +15,7 @@ from shezhi.cases.models import Case, CaseEvent, Category, Channel
 from shezhi.cases.services import CaseNotFound, Intake, IntakeRejected, case_intake, case_transition
 from shezhi.cases.workflow import WorkflowError, state_label
 from shezhi.common.api import ErrorOut, InputSchema, Lat, Lon, PageNumberPagination, paginate, text
-from shezhi.common.errors import Problem
+from shezhi.common.errors import AppError, Problem
 from shezhi.places.models import Grid
 
 router = Router(tags=["cases 接诉即办"])
@@ -122,13 +122,7 @@ class ActionIn(InputSchema):
 
 
 def _problems(problems: list[Problem]) -> dict[str, Any]:
-    first = problems[0]
-    return {
-        "code": first.code,
-        "message": "；".join(p.zh for p in problems),
-        "message_en": "; ".join(p.en for p in problems),
-        "details": [p.as_dict() for p in problems],
-    }
+    return AppError.from_problems(problems).as_dict()
 
 
 def _case(request: HttpRequest, code: str) -> Case:

@@ -35,15 +35,7 @@ class ProblemOut(Schema):
 
 
 def _invalid(exc: services.InvalidPeopleData) -> Status:
-    return Status(
-        422,
-        {
-            "code": "invalid",
-            "message": "输入有误：" + "；".join(p.zh for p in exc.problems),
-            "message_en": "invalid input: " + "; ".join(p.en for p in exc.problems),
-            "details": [p.as_dict() for p in exc.problems],
-        },
-    )
+    return Status(exc.status, exc.as_dict())
 
 
 class ResidentOut(Schema):

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 
-from shezhi.common.errors import Problem
+from shezhi.common.errors import AppError, Problem
 from shezhi.common.identifiers import IdentifierError, mobile_validate
 from shezhi.common.pii import blind_index, mask_name
 from shezhi.people.models import (
@@ -38,12 +38,12 @@ if TYPE_CHECKING:
     from shezhi.places.models import Compound
 
 
-class InvalidPeopleData(Exception):
+class InvalidPeopleData(AppError):
     """Input that fails validation; nothing was written. ``problems`` name field and reason."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(str(p) for p in problems))
+        error = AppError.from_problems(problems, lead=("输入有误：", "invalid input: "))
+        super().__init__(error.zh, error.message_en, status=422, code="invalid", problems=problems)
 
 
 def require(actor: User, perm: PeoplePermission) -> None:
