@@ -21,8 +21,6 @@ from shezhi.common.errors import Problem
 __all__ = [
     "MAX_PAGE",
     "SAFE_TEXT",
-    "Area",
-    "Count",
     "ErrorOut",
     "Finite",
     "InputSchema",
@@ -53,10 +51,6 @@ Finite = Annotated[float, Field(allow_inf_nan=False)]
 #: Longitude and latitude (WGS-84 or the declared CRS), finite and on the globe.
 Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
-#: A count stored in a PositiveIntegerField (PostgreSQL ``integer``).
-Count = Annotated[int, Field(ge=0, le=2_147_483_647)]
-#: An area in square metres: finite, not negative, at most 100 km².
-Area = Annotated[float, Field(ge=0, le=100_000_000, allow_inf_nan=False)]
 
 
 class InputSchema(Schema):
