@@ -191,6 +191,21 @@ def test_page_forms_refuse_numbers_too_large_and_coordinates_not_finite(world):
         assert not Facility.objects.filter(name="长天路社区食堂").exists()
 
 
+def test_far_off_dates_are_clamped_or_refused(world):
+    client = _client(world.sam)
+    for query in (
+        {"to": "9999-12-31"},
+        {"from": "0001-01-01", "to": "9999-12-31"},
+        {"to": "0001-01-05"},
+        {"from": "2026-13-45"},
+    ):
+        assert client.get("/cases/kpis/", query).status_code == 200, query
+    api = _client(world.audrey)
+    for query in ({"since": "0001-01-01", "until": "9999-12-31"}, {"since": "10000-01-01"}):
+        response = api.get("/api/v1/access-log", query)
+        assert response.status_code in (200, 422), (query, response.content[:200])
+
+
 # ---------------------------------------------------------------------- coordinates
 
 
