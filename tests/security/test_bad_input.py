@@ -285,3 +285,46 @@ def test_a_missing_page_is_a_404_page_in_the_users_language(world):
     assert "not found" in response.content.decode()
     api = client.get("/api/v1/no-such-thing")
     _assert_error(api, 404, "not_found")
+
+
+# ------------------------------------------------------------- every page, hostile query
+
+HOSTILE_QUERY = {
+    "page": HUGE,
+    "q": "长" * 5000,
+    "from": "9999-12-31",
+    "to": "0001-01-01",
+    "since": "0001-01-01",
+    "until": "9999-12-31",
+    "lon": "nan",
+    "lat": "1e999",
+    "element": "x" * 300,
+    "community": HUGE,
+    "household": HUGE,
+    "grid": "-" * 200,
+    "age_band": "９９",
+    "tag": "²",
+    "state": "x" * 300,
+}
+
+
+@pytest.mark.parametrize("who", ["alice", "sam", "cate"])
+def test_no_page_answers_a_hostile_query_with_a_500(world, who):
+    """Every page of the URLconf (own objects filled in), with far-off dates, huge numbers,
+    non-finite coordinates, long and unicode-digit values in the query."""
+    from tests.test_area_isolation import CONVERTER, _fill, _page_routes
+
+    user = getattr(world, who)
+    client = _client(user)
+    client.raise_request_exception = False
+    grid = world.grid_a if who == "alice" else user.division
+    run = AnalysisRun.objects.visible_to(user).filter(status=RunStatus.DONE).first()
+    own = {"code": grid.code, "pk": run.pk if run else 1, "number": 1}
+    checked = 0
+    for route, _view in _page_routes():
+        url = CONVERTER.sub(lambda m: str(own.get(m.group("name"), own["pk"])), route)
+        url = _fill(url, "")
+        response = client.get(url, HOSTILE_QUERY)
+        assert response.status_code < 500, (url, response.status_code)
+        checked += 1
+    assert checked > 30
