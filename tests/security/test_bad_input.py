@@ -328,3 +328,25 @@ def test_no_page_answers_a_hostile_query_with_a_500(world, who):
         assert response.status_code < 500, (url, response.status_code)
         checked += 1
     assert checked > 30
+
+
+def test_an_unexpected_error_is_a_logged_500_in_the_documented_shape(world, monkeypatch, caplog):
+    """What no input should reach: still the API's shape (and logged), or a page in Chinese."""
+    from django.test import RequestFactory
+
+    from shezhi import views
+    from shezhi.places import api as places_api
+
+    def broken(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(places_api.selectors, "grid_list", broken)
+    client = _client(world.alice)
+    body = _assert_error(client.get("/api/v1/grids"), 500, "server_error")
+    assert "boom" not in json.dumps(body)
+    assert any("API error" in r.message for r in caplog.records)
+    request = RequestFactory().get("/people/residents/")
+    request.user = world.alice
+    page = views.server_error(request)
+    assert page.status_code == 500
+    assert "服务器出错" in page.content.decode()
