@@ -72,7 +72,7 @@ def declare_errors(schema: dict[str, Any]) -> dict[str, Any]:
             if operation.get("requestBody"):
                 codes.add(413)
             responses = operation["responses"]
-            codes |= {int(c) for c in responses if str(c).startswith("4")}
+            codes |= {int(c) for c in responses if str(c).isdigit() and str(c).startswith("4")}
             for status in sorted(codes):
                 responses[str(status)] = {"description": ERROR_DESCRIPTIONS.get(status, "error"), **ref}
     return schema
