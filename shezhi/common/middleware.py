@@ -107,7 +107,9 @@ def input_problem(request: HttpRequest) -> AppError | None:
         elif _is_json(request) and request.body:
             try:
                 document = json.loads(request.body)
-            except (ValueError, RecursionError):
+            except RecursionError:
+                return malformed()  # nested deeper than any reader of it could follow
+            except ValueError:
                 return None  # malformed JSON is the view's to refuse, with its own reason
             if any(BAD_CHARACTER.search(s) for s in _strings(document)):
                 return bad_character()

@@ -102,6 +102,14 @@ def test_a_control_character_or_lone_surrogate_in_a_json_body_is_a_400(world, va
     assert Case.objects.count() == before
 
 
+def test_a_malformed_or_absurdly_nested_json_body_is_a_400(world):
+    client = _client(world.alice)
+    for body in ('{"service_code": "ZF01", ', "[" * 100_000 + "]" * 100_000):
+        response = client.post("/api/v1/cases", body, content_type="application/json")
+        assert response.status_code == 400, response.content[:200]
+        assert set(response.json()) == SHAPE
+
+
 def test_a_nul_byte_in_a_form_post_is_refused_and_nothing_is_stored(world):
     client = _client(world.alice)
     household = Household.objects.visible_to(world.alice).first()
