@@ -25,3 +25,9 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
+
+# Error pages in the user's language; under /api/ and for JSON answers the API's error shape.
+handler400 = "shezhi.views.bad_request"
+handler403 = "shezhi.views.permission_denied"
+handler404 = "shezhi.views.page_not_found"
+handler500 = "shezhi.views.server_error"

@@ -8,26 +8,19 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja import Field, Query, Router, Schema, Status
 
 from shezhi.cases import selectors
 from shezhi.cases.models import Case, CaseEvent, Category, Channel
 from shezhi.cases.permissions import CasePermission, has_perm
 from shezhi.cases.services import CaseNotFound, Intake, IntakeRejected, case_intake, case_transition
 from shezhi.cases.workflow import WorkflowError, state_label
-from shezhi.common.errors import Problem
+from shezhi.common.api import ErrorOut, InputSchema, Lat, Lon, PageNumberPagination, paginate, text
+from shezhi.common.errors import AppError, Problem
 from shezhi.common.pii import redact_free_text
 from shezhi.places.models import Grid
 
 router = Router(tags=["cases 接诉即办"])
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    message_en: str
-    details: Any = None
 
 
 class CaseOut(Schema):
@@ -122,42 +115,36 @@ class EventOut(Schema):
 
 
 class CaseFilter(Schema):
-    state: str | None = None
-    category: str | None = None
-    sla: str | None = None
-    q: str | None = None
+    state: text(16) | None = None
+    category: text(16) | None = None
+    sla: text(16) | None = None
+    q: text(100) | None = None
 
 
-class CaseIn(Schema):
-    service_code: str
-    description: str
-    title: str = ""
-    lon: float | None = None
-    lat: float | None = None
-    crs: str = "wgs84"
-    address: str = ""
-    attributes: dict[str, Any] = {}
-    reporter_name: str = ""
-    reporter_phone: str = ""
+class CaseIn(InputSchema):
+    service_code: text(16)
+    description: text(4000)
+    title: text(120) = ""
+    lon: Lon | None = None
+    lat: Lat | None = None
+    crs: text(8) = "wgs84"
+    address: text(200) = ""
+    attributes: dict[text(40), Any] = Field(default={}, max_length=40)
+    reporter_name: text(64) = ""
+    reporter_phone: text(32) = ""
 
 
-class ActionIn(Schema):
-    action: str
-    note: str = ""
+class ActionIn(InputSchema):
+    action: text(32)
+    note: text(2000) = ""
     unit_id: int | None = None
-    grid_code: str | None = None
-    satisfaction: str = ""
-    into: str | None = None
+    grid_code: text(41) | None = None
+    satisfaction: text(16) = ""
+    into: text(20) | None = None
 
 
 def _problems(problems: list[Problem]) -> dict[str, Any]:
-    first = problems[0]
-    return {
-        "code": first.code,
-        "message": "；".join(p.zh for p in problems),
-        "message_en": "; ".join(p.en for p in problems),
-        "details": [p.as_dict() for p in problems],
-    }
+    return AppError.from_problems(problems).as_dict()
 
 
 def _case(request: HttpRequest, code: str) -> Case:

@@ -23,7 +23,7 @@ from shezhi.cases import events, routing, sla
 from shezhi.cases.models import Assignment, AssignmentRole, AttributeType, Case, Category
 from shezhi.cases.workflow import State
 from shezhi.common import images
-from shezhi.common.errors import Problem
+from shezhi.common.errors import AppError, Problem
 from shezhi.common.identifiers import IdentifierError, mobile_validate
 from shezhi.common.images import photo_clean
 from shezhi.common.pii import blind_index
@@ -36,13 +36,12 @@ MAX_PHOTO_BYTES = images.MAX_BYTES
 HTML_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?\s*>|<!--")
 
 
-class IntakeRejected(Exception):
+class IntakeRejected(AppError):
     """A case that cannot be taken in; ``problems`` say why. Nothing was stored."""
 
     def __init__(self, problems: list[Problem], status: int = 400) -> None:
-        self.problems = problems
-        self.status = status
-        super().__init__("; ".join(str(p) for p in problems))
+        error = AppError.from_problems(problems, status=status)
+        super().__init__(error.zh, error.message_en, status=status, code=error.code, problems=problems)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from shezhi.cases.forms import HotlineImportForm
 from shezhi.cases.importers import HotlineReport, hotline_import, read_upload
 from shezhi.common.errors import ImportRejected
 
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 _IMPORT_ROLES = {Role.CITY_ADMIN, Role.DISTRICT_STAFF, Role.STREET_STAFF, Role.COMMUNITY_WORKER}
 
 
@@ -30,8 +31,10 @@ def _period(request: HttpRequest) -> tuple[dt.datetime, dt.datetime, str, str]:
             if request.GET.get("from")
             else end_day - dt.timedelta(days=29)
         )
-    except ValueError:
+    except (ValueError, OverflowError):  # not a date, or a far-off one with no day before it
         end_day, start_day = today, today - dt.timedelta(days=29)
+    # Far-off dates (year 1, year 9999) have no neighbours to compute with; no case is there.
+    end_day, start_day = (min(max(d, FIRST_DAY), LAST_DAY) for d in (end_day, start_day))
     if start_day > end_day:
         start_day, end_day = end_day, start_day
     tz = timezone.get_current_timezone()

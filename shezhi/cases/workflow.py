@@ -16,7 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from shezhi.accounts.roles import Role
-from shezhi.common.errors import Problem
+from shezhi.common.errors import AppError, Problem
 
 
 class State(models.TextChoices):
@@ -129,12 +129,12 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
-class WorkflowError(Exception):
+class WorkflowError(AppError):
     """A transition that is not allowed; nothing was changed."""
 
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
-        super().__init__(str(problem))
+        super().__init__(problem.zh, problem.en, status=400, code=problem.code, problems=[problem])
 
 
 def state_label(state: str) -> str:

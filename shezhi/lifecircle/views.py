@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from django.contrib import messages
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_POST
 from shezhi.accounts.roles import Role
 from shezhi.accounts.scoping import not_area_scoped
 from shezhi.common import uploads
-from shezhi.common.errors import ImportRejected, Problem
+from shezhi.common.errors import AppError, ImportRejected
 from shezhi.lifecircle import facility_import as facility_imports
 from shezhi.lifecircle import figures, mapdata, report, selectors, services
 from shezhi.lifecircle.forms import (
@@ -226,7 +227,7 @@ def run_map_data(request: HttpRequest, pk: int) -> JsonResponse:
     code = request.GET.get("element", "")
     element = run.standard.elements.filter(code=code).first()
     if element is None:
-        return JsonResponse(problem("unknown_element", "未知的服务要素", "unknown element"), status=400)
+        raise AppError("未知的服务要素", "unknown element", code="unknown_element")
     return JsonResponse(mapdata.layers(actor=request.user, run=run, element=element))  # type: ignore[arg-type]
 
 
@@ -235,12 +236,13 @@ def run_isochrone(request: HttpRequest, pk: int) -> JsonResponse:
     """5/10/15-minute isochrones around a point (a facility on the map), at the run's speed."""
     run = _run_or_404(request, pk)
     try:
-        lon, lat = float(request.GET["lon"]), float(request.GET["lat"])
+        lon, lat = _finite(request.GET["lon"]), _finite(request.GET["lat"])
+    except (KeyError, ValueError) as exc:
+        raise AppError("参数有误：需要经纬度", "lon and lat required") from exc
+    try:
         return JsonResponse(mapdata.isochrone_geojson(run=run, lon=lon, lat=lat))
-    except (KeyError, ValueError):
-        return JsonResponse(problem("invalid", "参数有误：需要经纬度", "lon and lat required"), status=400)
     except ValidationError as exc:
-        return JsonResponse(problem("invalid", exc.messages[0], exc.messages[-1]), status=400)
+        raise AppError(exc.messages[0], exc.messages[-1]) from exc
 
 
 @login_required
@@ -250,21 +252,22 @@ def run_what_if(request: HttpRequest, pk: int) -> JsonResponse:
     run = _run_or_404(request, pk)
     try:
         element = run.standard.elements.get(code=request.POST.get("element", ""))
-        lon, lat = float(request.POST["lon"]), float(request.POST["lat"])
-    except (ServiceElement.DoesNotExist, KeyError, ValueError):
-        return JsonResponse(
-            problem("invalid", "参数有误：需要服务要素与经纬度", "element, lon and lat required"), status=400
-        )
+        lon, lat = _finite(request.POST["lon"]), _finite(request.POST["lat"])
+    except (ServiceElement.DoesNotExist, KeyError, ValueError) as exc:
+        raise AppError("参数有误：需要服务要素与经纬度", "element, lon and lat required") from exc
     try:
         body = mapdata.what_if(actor=request.user, run=run, element=element, lon=lon, lat=lat)  # type: ignore[arg-type]
     except ValidationError as exc:
-        return JsonResponse(problem("invalid", exc.messages[0], exc.messages[-1]), status=400)
+        raise AppError(exc.messages[0], exc.messages[-1]) from exc
     return JsonResponse(body)
 
 
-def problem(code: str, zh: str, en: str) -> dict[str, str | None]:
-    """The platform's error shape (``code``, ``message``, ``message_en``) for a JSON answer."""
-    return Problem(code=code, zh=zh, en=en).as_dict()
+def _finite(value: str) -> float:
+    """A coordinate typed as text: a finite number (``nan``, ``inf`` and ``1e999`` are not)."""
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(value)
+    return number
 
 
 # --------------------------------------------------------------------------- siting

@@ -1,14 +1,14 @@
 """API operations of the people part. Personal fields are masked; a reveal is its own logged call."""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.errors import ValidationError
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
 
+from shezhi.common.api import ErrorOut, Finite, InputSchema, PageNumberPagination, paginate, text
 from shezhi.common.errors import ImportRejected
 from shezhi.common.pii import mask_name
 from shezhi.people import importers, selectors, services
@@ -36,23 +36,8 @@ class ProblemOut(Schema):
     message_en: str
 
 
-class ErrorOut(Schema):
-    code: str
-    message: str
-    message_en: str
-    details: Any = None
-
-
 def _invalid(exc: services.InvalidPeopleData) -> Status:
-    return Status(
-        422,
-        {
-            "code": "invalid",
-            "message": "输入有误：" + "；".join(p.zh for p in exc.problems),
-            "message_en": "invalid input: " + "; ".join(p.en for p in exc.problems),
-            "details": [p.as_dict() for p in exc.problems],
-        },
-    )
+    return Status(exc.status, exc.as_dict())
 
 
 class ResidentOut(Schema):
@@ -104,43 +89,43 @@ class ResidentOut(Schema):
         return obj.household.grid.code if obj.household.grid_id else None  # type: ignore[union-attr]
 
 
-class LookupIn(Schema):
-    number: str = Field(max_length=32, description="完整身份证号或手机号 / a full ID or mobile number")
-    reason: str = Field(max_length=200, description="事由 / why")
+class LookupIn(InputSchema):
+    number: text(32)  # 完整身份证号或手机号 / a full ID or mobile number
+    reason: text(200)  # 事由 / why
 
 
 class ResidentFilter(Schema):
-    q: str | None = Field(None, max_length=64, description="姓名、小区或房号 / name, compound or room")
-    tag: str | None = None
-    age_band: str | None = None
-    grid: str | None = None
-    sex: str | None = None
+    q: text(64) | None = None  # 姓名、小区或房号 / name, compound or room
+    tag: text(32) | None = None
+    age_band: text(16) | None = None
+    grid: text(41) | None = None
+    sex: text(1) | None = None
     household: int | None = None
 
 
-class ResidentIn(Schema):
+class ResidentIn(InputSchema):
     household_id: int
-    name: str
-    id_number: str
-    phone: str = ""
-    relation: str = Relation.HEAD
-    tags: list[str] = []
-    note: str = ""
+    name: text(64)
+    id_number: text(32)
+    phone: text(32) = ""
+    relation: text(16) = Relation.HEAD
+    tags: list[text(32)] = Field(default=[], max_length=20)
+    note: text(200) = ""
 
 
-class ResidentPatch(Schema):
+class ResidentPatch(InputSchema):
     household_id: int | None = None
-    name: str | None = None
-    id_number: str | None = None
-    phone: str | None = None
-    relation: str | None = None
-    tags: list[str] | None = None
-    note: str | None = None
+    name: text(64) | None = None
+    id_number: text(32) | None = None
+    phone: text(32) | None = None
+    relation: text(16) | None = None
+    tags: list[text(32)] | None = Field(default=None, max_length=20)
+    note: text(200) | None = None
 
 
-class RevealIn(Schema):
+class RevealIn(InputSchema):
     field: RevealField
-    reason: str
+    reason: text(200)
 
 
 class RevealOut(Schema):
@@ -173,12 +158,12 @@ class HouseholdOut(Schema):
         return obj.community.code
 
 
-class HouseholdIn(Schema):
+class HouseholdIn(InputSchema):
     compound_id: int
-    building: str = ""
-    unit: str = ""
-    room: str
-    status: str = ResidenceStatus.REGISTERED
+    building: text(30) = ""
+    unit: text(20) = ""
+    room: text(20)
+    status: text(16) = ResidenceStatus.REGISTERED
 
 
 class FacilityOut(Schema):
@@ -250,9 +235,9 @@ class AccessLogOut(Schema):
 
 
 class AccessLogFilter(Schema):
-    actor: str | None = None
-    field: str | None = None
-    area: str | None = None
+    actor: text(150) | None = None
+    field: text(16) | None = None
+    area: text(41) | None = None
     since: dt.date | None = None
     until: dt.date | None = None
 
@@ -290,7 +275,7 @@ def resident_list(request: HttpRequest, filters: Query[ResidentFilter]) -> Any:
 
 @router.post(
     "/residents/lookup",
-    response={200: list[ResidentOut], 422: ErrorOut},
+    response={200: list[ResidentOut], 422: ErrorOut, 429: ErrorOut},
     summary="按证件号或手机号查找（需事由，记录访问日志）/ find by ID number or phone, logged",
     description="The number travels in the body, never in a URL. Needs the reveal right; "
     "each lookup is written to the access log with its reason, and lookups are limited per hour.",
@@ -312,7 +297,9 @@ def resident_detail(request: HttpRequest, resident_id: int) -> Any:
 
 
 @router.post(
-    "/residents", response={201: ResidentOut, 422: ErrorOut}, summary="登记居民 / register a resident"
+    "/residents",
+    response={201: ResidentOut, 422: ErrorOut, 429: ErrorOut},
+    summary="登记居民 / register a resident",
 )
 def resident_create(request: HttpRequest, payload: ResidentIn) -> Any:
     household = selectors.household_get(actor=request.user, pk=payload.household_id)  # type: ignore[arg-type]
@@ -326,7 +313,7 @@ def resident_create(request: HttpRequest, payload: ResidentIn) -> Any:
 
 @router.patch(
     "/residents/{resident_id}",
-    response={200: ResidentOut, 422: ErrorOut},
+    response={200: ResidentOut, 422: ErrorOut, 429: ErrorOut},
     summary="修改居民 / change a resident",
 )
 def resident_update(request: HttpRequest, resident_id: int, payload: ResidentPatch) -> Any:
@@ -364,7 +351,7 @@ def resident_reveal(request: HttpRequest, resident_id: int, payload: RevealIn) -
 
 @router.get("/households", response=list[HouseholdOut], summary="户列表 / households")
 @paginate(PageNumberPagination)
-def household_list(request: HttpRequest, q: str | None = None, grid: str | None = None) -> Any:
+def household_list(request: HttpRequest, q: text(100) | None = None, grid: text(41) | None = None) -> Any:
     return selectors.household_list(actor=request.user, filters={"q": q, "grid": grid})  # type: ignore[arg-type]
 
 
@@ -394,38 +381,38 @@ def household_create(request: HttpRequest, payload: HouseholdIn) -> Any:
 
 @router.get("/facilities", response=list[FacilityOut], summary="服务设施 / facilities")
 @paginate(PageNumberPagination)
-def facility_list(request: HttpRequest, q: str | None = None, category: str | None = None) -> Any:
+def facility_list(request: HttpRequest, q: text(100) | None = None, category: text(40) | None = None) -> Any:
     return selectors.facility_list(actor=request.user, filters={"q": q, "category": category})  # type: ignore[arg-type]
 
 
 @router.get("/organisations", response=list[OrganisationOut], summary="组织与单位 / organisations")
 @paginate(PageNumberPagination)
-def organisation_list(request: HttpRequest, q: str | None = None, kind: str | None = None) -> Any:
+def organisation_list(request: HttpRequest, q: text(100) | None = None, kind: text(24) | None = None) -> Any:
     return selectors.organisation_list(actor=request.user, filters={"q": q, "kind": kind})  # type: ignore[arg-type]
 
 
-class OrganisationIn(Schema):
-    name: str
-    kind: str
-    community_code: str = ""
-    grid_code: str | None = None
-    uscc: str = ""
-    address: str = ""
-    contact_name: str = ""
-    contact_phone: str = ""
+class OrganisationIn(InputSchema):
+    name: text(120)
+    kind: text(24)
+    community_code: text(12) = ""
+    grid_code: text(41) | None = None
+    uscc: text(18) = ""
+    address: text(200) = ""
+    contact_name: text(64) = ""
+    contact_phone: text(32) = ""
 
 
-class FacilityIn(Schema):
-    name: str
-    category: str
-    level: str
-    lon: float
-    lat: float
-    community_code: str = ""
-    grid_code: str | None = None
-    floor_area_m2: float | None = None
-    capacity: int | None = None
-    opening_hours: str = ""
+class FacilityIn(InputSchema):
+    name: text(120)
+    category: text(40)
+    level: text(8)
+    lon: Finite
+    lat: Finite
+    community_code: text(12) = ""
+    grid_code: text(41) | None = None
+    floor_area_m2: Annotated[Finite, Field(le=100_000_000)] | None = None
+    capacity: Annotated[int, Field(le=2_147_483_647)] | None = None
+    opening_hours: text(80) = ""
     operator_id: int | None = None
 
 

@@ -162,6 +162,6 @@ class FacilityForm(_AreaForm):
     level = forms.ChoiceField(label=_("服务层级"), choices=FacilityLevel.choices)
     lon = forms.FloatField(label=_("经度 (WGS-84)"))
     lat = forms.FloatField(label=_("纬度 (WGS-84)"))
-    floor_area_m2 = forms.FloatField(label=_("建筑面积（平方米）"), required=False)
-    capacity = forms.IntegerField(label=_("服务容量（人）"), required=False)
+    floor_area_m2 = forms.FloatField(label=_("建筑面积（平方米）"), required=False, max_value=100_000_000)
+    capacity = forms.IntegerField(label=_("服务容量（人）"), required=False, max_value=2_147_483_647)
     opening_hours = forms.CharField(label=_("开放时间"), max_length=80, required=False)

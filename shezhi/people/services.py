@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 
-from shezhi.common.errors import Problem
+from shezhi.common.errors import AppError, Problem
 from shezhi.common.identifiers import IdentifierError, mobile_validate
 from shezhi.common.pii import blind_index, mask_name
 from shezhi.people.models import (
@@ -39,12 +39,13 @@ if TYPE_CHECKING:
     from shezhi.places.models import Compound
 
 
-class InvalidPeopleData(Exception):
+class InvalidPeopleData(AppError):
     """Input that fails validation; nothing was written. ``problems`` name field and reason."""
 
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(str(p) for p in problems))
+    def __init__(self, problems: list[Problem], *, status: int = 422) -> None:
+        error = AppError.from_problems(problems, lead=("输入有误：", "invalid input: "))
+        code = "throttled" if status == 429 else "invalid"
+        super().__init__(error.zh, error.message_en, status=status, code=code, problems=problems)
 
 
 def require(actor: User, perm: PeoplePermission) -> None:
@@ -326,7 +327,8 @@ def _lookup_throttle(actor: User) -> None:
                     "一小时内按证件号或手机号查找的次数已达上限，请稍后再试",
                     "too many lookups by ID number or phone in the last hour; try again later",
                 )
-            ]
+            ],
+            status=429,
         )
 
 

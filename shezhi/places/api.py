@@ -4,8 +4,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
 
+from shezhi.common.api import PageNumberPagination, paginate, text
 from shezhi.places import selectors
 from shezhi.places.models import Compound, Division, Grid
 
@@ -29,9 +29,9 @@ class DivisionDetailOut(DivisionOut):
 
 
 class DivisionFilter(Schema):
-    q: str | None = None
-    level: str | None = None
-    parent: str | None = None
+    q: text(100) | None = None
+    level: text(16) | None = None
+    parent: text(12) | None = None
 
 
 class GridOut(Schema):
@@ -61,9 +61,9 @@ class GridDetailOut(GridOut):
 
 
 class GridFilter(Schema):
-    kind: str | None = None
-    area: str | None = None
-    q: str | None = None
+    kind: text(16) | None = None
+    area: text(41) | None = None
+    q: text(100) | None = None
 
 
 class CompoundOut(Schema):
@@ -129,7 +129,7 @@ def grid_detail(request: HttpRequest, code: str) -> Any:
 
 @router.get("/compounds", response=list[CompoundOut], summary="小区列表 / compounds")
 @paginate(PageNumberPagination)
-def compound_list(request: HttpRequest, grid: str | None = None) -> Any:
+def compound_list(request: HttpRequest, grid: text(41) | None = None) -> Any:
     parent = Grid.objects.get_visible_or_404(request.user, code=grid) if grid else None
     return selectors.compound_list(actor=request.user, grid=parent)  # type: ignore[arg-type]
 

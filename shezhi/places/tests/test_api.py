@@ -80,5 +80,6 @@ def test_bad_query_parameters_get_the_documented_error_shape(world):
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "invalid"
-    assert body["message"] == "请求参数有误"
-    assert body["details"]
+    assert body["message"] == "请求参数有误：“compound_id”须为整数"
+    assert body["message_en"] == "invalid request: compound_id must be an integer"
+    assert body["details"][0]["field"] == "compound_id"
