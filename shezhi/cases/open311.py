@@ -36,7 +36,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
-from django.urls import path, reverse
+from django.urls import path, re_path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
@@ -670,7 +670,12 @@ def _patterns() -> list[Any]:
         path(f"{route}.{fmt}", _endpoint(view), {"fmt": fmt}, name=f"{name}-{fmt}")
         for route, view, name in views
         for fmt in FORMATS
-    ]
+    ] + [re_path(r"(?s)^(?P<rest>.*)\Z", not_found)]
+
+
+def not_found(request: HttpRequest, rest: str) -> HttpResponse:
+    """Any other path under /open311/v2/: the spec's 404, in JSON if the path asks for it."""
+    return _errors("json" if rest.endswith(".json") else "xml", 404, "not found / 未找到")
 
 
 app_name = "open311"
