@@ -214,8 +214,10 @@ def _check_body(request: HttpRequest) -> None:
     """A POST body must be a form, and small: refused before Django reads it."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError as exc:
-        raise Open311Error(400, "Content-Length is malformed / Content-Length 格式错误") from exc
+    except ValueError:
+        length = -1
+    if length < 0:
+        raise Open311Error(400, "Content-Length is malformed / Content-Length 格式错误")
     if length > MAX_BODY_BYTES:
         raise _too_large()
     if length and request.content_type not in _FORM_TYPES:
@@ -670,7 +672,7 @@ def _patterns() -> list[Any]:
         path(f"{route}.{fmt}", _endpoint(view), {"fmt": fmt}, name=f"{name}-{fmt}")
         for route, view, name in views
         for fmt in FORMATS
-    ] + [re_path(r"(?s)^(?P<rest>.*)\Z", not_found)]
+    ] + [re_path(r"^(?P<rest>[\s\S]*)\Z", not_found)]
 
 
 def not_found(request: HttpRequest, rest: str) -> HttpResponse:
