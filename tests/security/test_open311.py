@@ -6,20 +6,26 @@ Errors are the spec's list of ``{code, description}`` in the asked format, whate
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import logging
+import threading
 import xml.etree.ElementTree as ET
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
+from django.core.management import call_command
+from django.db import connection, connections
 from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from shezhi.accounts.models import User
+from shezhi.accounts.roles import Role
 from shezhi.cases import open311
 from shezhi.cases.models import Case, Category, CategoryAttribute, Open311Client, Open311Submission
 from shezhi.cases.tests.helpers import inside, report
+from shezhi.places.models import Division, Grid, GridKind
 
 TZ = ZoneInfo("Asia/Shanghai")
 FORMATS = ["json", "xml"]
@@ -132,6 +138,41 @@ def _blind_once(recent):
         return None if len(calls) == 1 else recent(*args)
 
     return blind
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers: no race")
+def test_identical_posts_racing_on_real_connections_store_one_case(transactional_db):
+    if not Grid.objects.exists():  # an earlier transactional test flushed the session's data
+        call_command("load_places", stdout=io.StringIO())
+    if not Category.objects.filter(code="ZF01").exists():
+        call_command("load_cases", stdout=io.StringIO())
+    street = Division.objects.get(code="510108002000")
+    grid = Grid.objects.filter(community__code__startswith=street.prefix, kind=GridKind.GENERAL).order_by(
+        "code"
+    )[0]
+    officer = User.objects.create_user("race-o311", role=Role.STREET_STAFF, division=street)
+    _client, key = Open311Client.issue(name="race", user=officer)
+    lon, lat = inside(grid)
+    data = {"api_key": key, "service_code": "ZF01", "lat": lat, "long": lon, "description": "并发重复提交"}
+    barrier, answers = threading.Barrier(4), []
+
+    def post() -> None:
+        try:
+            barrier.wait()
+            response = Client().post("/open311/v2/requests.json", data)
+            answers.append((response.status_code, response.json()[0].get("service_request_id")))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == 4
+    assert {status for status, _ in answers} == {200}
+    assert len({code for _, code in answers}) == 1
+    assert Case.objects.filter(description="并发重复提交").count() == 1
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
