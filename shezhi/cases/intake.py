@@ -8,6 +8,7 @@ Every channel — the resident page, grid patrol, 12345 import, Open311, the API
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from shezhi.accounts.models import User
 from shezhi.cases import events, routing, sla
@@ -34,6 +36,10 @@ MAX_PHOTO_BYTES = images.MAX_BYTES
 #: Markup, not prose: a tag name followed by attributes or the tag's end, or a comment.
 #: (Real messages quote names in ASCII brackets, "<A4区某某KTV噪音扰民>", which is not HTML.)
 HTML_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?\s*>|<!--")
+#: Characters no text field may hold: C0 controls but tab, newline and carriage return
+#: (NUL is refused by PostgreSQL, the others make XML output ill-formed), lone surrogates
+#: and the two non-characters XML forbids.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class IntakeRejected(AppError):
@@ -71,6 +77,10 @@ class Intake:
     within_actor_area: bool = False
     #: Required category questions apply to reporters, not to orders handed over by 12345.
     check_attributes: bool = True
+    #: Open311 GeoReport v2 makes ``description`` optional; every other channel asks for it.
+    require_description: bool = True
+    #: A public photo URL handed in by an Open311 client, kept with the attributes.
+    media_url: str = ""
 
 
 def text_problems(name: str, value: str, limit: int, *, required: bool = False) -> list[Problem]:
@@ -90,6 +100,15 @@ def text_problems(name: str, value: str, limit: int, *, required: bool = False) 
         problems.append(
             Problem("html", f"“{name}”不能包含 HTML 标记", f"{name} must not contain HTML markup", name)
         )
+    if CONTROL_CHARACTERS.search(value):
+        problems.append(
+            Problem(
+                "control_character",
+                f"“{name}”含有不可见的控制字符",
+                f"{name} contains a control character",
+                name,
+            )
+        )
     return problems
 
 
@@ -103,11 +122,77 @@ def _photo_problems(intake: Intake) -> list[Problem]:
     return problems
 
 
-def _attribute_problems(category: Category | None, values: dict[str, Any]) -> list[Problem]:
-    if category is None:
+#: How long an attribute answer may be, by datatype; a list holds at most MAX_ATTRIBUTE_ITEMS.
+ATTRIBUTE_LIMITS = {"string": 200, "text": 2000, "number": 32, "datetime": 40}
+MAX_ATTRIBUTE_ITEMS = 50
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?$")
+
+
+def _attribute_problem(code: str, name: str, zh: str, en: str) -> Problem:
+    return Problem(code, f"附加项“{name}”{zh}", f"attribute {name} {en}", f"attribute[{name}]")
+
+
+def _attribute_value_problems(attr: Any, value: Any) -> list[Problem]:
+    """What is wrong with one answer to ``attr``, by its Open311 datatype."""
+    name, kind = attr.code, attr.datatype
+    items = value if isinstance(value, list) else [value]
+    if kind != AttributeType.MULTI and len(items) != 1:
+        return [_attribute_problem("attribute_many", name, "只能填一个值", "takes one value")]
+    if len(items) > MAX_ATTRIBUTE_ITEMS:
+        return [_attribute_problem("attribute_many", name, "取值过多", "has too many values")]
+    if kind == AttributeType.NUMBER and isinstance(value, int | float) and not isinstance(value, bool):
+        value = items = [repr(value)]
+    if not all(isinstance(i, str) for i in items):
+        return [_attribute_problem("attribute_type", name, "须为文本", "must be text")]
+    if kind in (AttributeType.SINGLE, AttributeType.MULTI):
+        keys = {str(v.get("key")) for v in attr.values}
+        if not set(items) <= keys or len(set(items)) != len(items):
+            return [_attribute_problem("attribute_value", name, "的取值无效", "has a value not in its list")]
         return []
+    text = items[0]
+    limit = ATTRIBUTE_LIMITS.get(kind, 200)
+    if kind in (AttributeType.STRING, AttributeType.TEXT):
+        return text_problems(f"attribute[{name}]", text, limit)
+    if len(text) > limit or CONTROL_CHARACTERS.search(text):
+        return [_attribute_problem("attribute_format", name, "格式错误", "is malformed")]
+    if kind == AttributeType.NUMBER:
+        # float() also takes "nan", "1_000" and non-ASCII digits: only plain decimals pass.
+        if not _NUMBER.match(text.strip()) or not math.isfinite(float(text)):
+            return [_attribute_problem("attribute_number", name, "须为数字", "must be a number")]
+    elif kind == AttributeType.DATETIME:
+        try:
+            moment = parse_datetime(text.strip())
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None or not 1900 <= moment.year <= 2999:
+            return [
+                _attribute_problem(
+                    "attribute_datetime",
+                    name,
+                    "须为带时区的 ISO 8601 时间",
+                    "must be an ISO 8601 datetime with its UTC offset",
+                )
+            ]
+    return []
+
+
+def _attribute_problems(category: Category | None, values: dict[str, Any]) -> list[Problem]:
+    """Answers to the category's questions: only its own questions, each by its datatype."""
+    asked = {a.code: a for a in category.attributes.all()} if category is not None else {}
     problems = []
-    for attr in category.attributes.all():
+    for code in values:
+        attr = asked.get(code)
+        if attr is None or not attr.variable:
+            shown = str(code)[:40]
+            problems.append(
+                Problem(
+                    "attribute_unknown",
+                    f"该事项分类没有附加项“{shown}”",
+                    f"this service has no attribute {shown}",
+                    f"attribute[{shown}]",
+                )
+            )
+    for attr in asked.values():
         value = values.get(attr.code)
         if value in (None, "", []):
             if attr.required and attr.variable:
@@ -120,33 +205,14 @@ def _attribute_problems(category: Category | None, values: dict[str, Any]) -> li
                     )
                 )
             continue
-        keys = {str(v.get("key")) for v in attr.values}
-        chosen = value if isinstance(value, list) else [value]
-        if (
-            attr.datatype in (AttributeType.SINGLE, AttributeType.MULTI)
-            and not {str(c) for c in chosen} <= keys
-        ):
-            problems.append(
-                Problem(
-                    "attribute_value",
-                    f"附加项“{attr.description}”的取值无效",
-                    f"attribute {attr.code} has a value not in its list",
-                    f"attribute[{attr.code}]",
-                )
-            )
-        if attr.datatype == AttributeType.NUMBER:
-            try:
-                float(str(value))
-            except ValueError:
-                problems.append(
-                    Problem(
-                        "attribute_number",
-                        f"附加项“{attr.description}”须为数字",
-                        f"attribute {attr.code} must be a number",
-                        f"attribute[{attr.code}]",
-                    )
-                )
+        if attr.variable:
+            problems += _attribute_value_problems(attr, value)
     return problems
+
+
+def _untitled(category: Category | None) -> str:
+    """The title of a case handed in without a description (Open311 allows that)."""
+    return category.name if category is not None else "未填写描述"
 
 
 def _new_code(opened: dt.datetime, pk: int) -> str:
@@ -166,7 +232,9 @@ def _intake_area(actor: User | None) -> Division:
 def intake_problems(intake: Intake) -> tuple[list[Problem], str, float | None, float | None]:
     """Every reason ``intake`` cannot be taken in, the normalised phone and the WGS-84 point."""
     problems: list[Problem] = []
-    problems += text_problems("description", intake.description, MAX_DESCRIPTION, required=True)
+    problems += text_problems(
+        "description", intake.description, MAX_DESCRIPTION, required=intake.require_description
+    )
     problems += text_problems("title", intake.title, 120)
     problems += text_problems("address", intake.address, 200)
     problems += text_problems("reporter_name", intake.reporter_name, 40)
@@ -240,9 +308,11 @@ def case_intake(*, intake: Intake, actor: User | None, actor_label: str = "") ->
         channel=intake.channel,
         source_ref=intake.source_ref,
         category=intake.category,
-        title=(intake.title.strip() or description[:30]),
+        title=(intake.title.strip() or description[:30] or _untitled(intake.category)),
         description=description,
-        attributes=intake.attributes,
+        attributes=(
+            {**intake.attributes, "media_url": intake.media_url} if intake.media_url else intake.attributes
+        ),
         address=intake.address.strip(),
         lon=placement.lon,
         lat=placement.lat,

@@ -488,3 +488,29 @@ class Open311Client(models.Model):
             .filter(key_hash=_hash_key(raw), active=True, user__is_active=True)
             .first()
         )
+
+
+class Open311Submission(models.Model):
+    """One accepted Open311 POST, by its fingerprint: a repeat within the window gets its case.
+
+    ``fingerprint`` hashes the client and every field it sent; ``bucket`` numbers the
+    window (time // window length). The unique pair makes two identical POSTs racing each
+    other store one case on SQLite and PostgreSQL alike: the second insert fails and
+    answers with the first one's case.
+    """
+
+    client = models.ForeignKey(Open311Client, on_delete=models.CASCADE, related_name="submissions")
+    case = models.ForeignKey(Case, null=True, on_delete=models.CASCADE, related_name="open311_submissions")
+    fingerprint = models.CharField(max_length=64)
+    bucket = models.BigIntegerField()
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("Open311 提交记录")
+        verbose_name_plural = _("Open311 提交记录")
+        constraints = [
+            models.UniqueConstraint(fields=["fingerprint", "bucket"], name="cases_open311_submission_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id}/{self.fingerprint[:8]}"

@@ -128,7 +128,7 @@ def test_create_fetch_back_by_id_token_date_and_status(world, key, fmt, time_mac
     assert case.events.first().actor_label == "Open311: 街道小程序"
 
     def fetch(url, **params):
-        data = _parse(client.get(url, {"api_key": key, **params}), fmt)
+        data = _parse(client.get(url, params, headers={"X-Api-Key": key}), fmt)
         if fmt == "json":
             return data
         return [{e.tag: e.text for e in r} for r in data.findall("request")]
@@ -161,7 +161,7 @@ def test_create_fetch_back_by_id_token_date_and_status(world, key, fmt, time_mac
 def test_a_closed_case_reads_closed_with_its_state_in_the_notes(world, key, fmt):
     case = Case.objects.filter(grid__path__startswith=world.grid_a.path).first()
     Case.objects.filter(pk=case.pk).update(state=State.VISITED)
-    body = _parse(Client().get(f"/open311/v2/requests/{case.code}.{fmt}", {"api_key": key}), fmt)
+    body = _parse(Client().get(f"/open311/v2/requests/{case.code}.{fmt}", headers={"X-Api-Key": key}), fmt)
     status = body[0]["status"] if fmt == "json" else body.find("request/status").text
     notes = body[0]["status_notes"] if fmt == "json" else body.find("request/status_notes").text
     assert status == "closed"
@@ -205,7 +205,8 @@ def test_bad_posts_get_the_spec_error_body_and_store_nothing(world, key, fmt, ov
 def test_a_date_range_over_90_days_is_refused(world, key, fmt):
     response = Client().get(
         f"/open311/v2/requests.{fmt}",
-        {"api_key": key, "start_date": "2026-01-01T00:00:00+08:00", "end_date": "2026-06-01T00:00:00+08:00"},
+        {"start_date": "2026-01-01T00:00:00+08:00", "end_date": "2026-06-01T00:00:00+08:00"},
+        headers={"X-Api-Key": key},
     )
     assert response.status_code == 400
     assert "90" in _errors(response, fmt)[0][1]
@@ -214,7 +215,7 @@ def test_a_date_range_over_90_days_is_refused(world, key, fmt):
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_unknown_request_and_token_are_404(world, key, fmt):
     for url in (f"/open311/v2/requests/0000.{fmt}", f"/open311/v2/tokens/0000.{fmt}"):
-        response = Client().get(url, {"api_key": key})
+        response = Client().get(url, headers={"X-Api-Key": key})
         assert response.status_code == 404
         assert _errors(response, fmt)[0][0] == "404"
 
@@ -224,15 +225,19 @@ def test_reads_are_scoped_to_the_key_and_anonymous_callers_see_only_public_cases
     foreign = Case.objects.filter(grid__path__startswith=world.grid_y.path).first()
     _c, tina_key = Open311Client.issue(name="双桥子", user=world.tina)
     sam_ids = {
-        r["service_request_id"] for r in Client().get("/open311/v2/requests.json", {"api_key": key}).json()
+        r["service_request_id"]
+        for r in Client().get("/open311/v2/requests.json", headers={"X-Api-Key": key}).json()
     }
     assert own.code in sam_ids
     assert foreign.code not in sam_ids
-    assert Client().get(f"/open311/v2/requests/{own.code}.json", {"api_key": tina_key}).status_code == 404
+    assert (
+        Client().get(f"/open311/v2/requests/{own.code}.json", headers={"X-Api-Key": tina_key}).status_code
+        == 404
+    )
     assert Client().get("/open311/v2/requests.json").json() == []
     Case.objects.filter(pk=own.pk).update(public=True)
     assert [r["service_request_id"] for r in Client().get("/open311/v2/requests.json").json()] == [own.code]
-    assert Client().get("/open311/v2/requests.json", {"api_key": "bad"}).status_code == 403
+    assert Client().get("/open311/v2/requests.json", headers={"X-Api-Key": "bad"}).status_code == 403
 
 
 def test_a_key_cannot_place_a_request_outside_its_area(world, key):
@@ -254,7 +259,7 @@ def test_a_merged_duplicate_reports_the_handling_it_shares(world, key):
     for action, actor, note in [("sign", world.alice, ""), ("start", world.alice, ""),
                                 ("reply", world.alice, "已调解"), ("approve", world.carol, "")]:  # fmt: skip
         first = case_transition(case=first, action=action, actor=actor, note=note)
-    [body] = Client().get(f"/open311/v2/requests/{second.code}.json", {"api_key": key}).json()
+    [body] = Client().get(f"/open311/v2/requests/{second.code}.json", headers={"X-Api-Key": key}).json()
     assert body["status"] == "closed"
     assert "closed" in body["status_notes"]
     assert "merged" in body["status_notes"]
