@@ -78,7 +78,7 @@ def test_a_role_must_match_its_division_level(world):
     with pytest.raises(ValidationError, match="街道"):
         user.full_clean()
     worker = User(username="y", role=Role.GRID_WORKER, division=world.street_x)
-    with pytest.raises(ValidationError, match="grid worker needs a grid"):
+    with pytest.raises(ValidationError, match="网格员必须指定网格"):
         worker.full_clean()
 
 

@@ -7,11 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class LoginForm(AuthenticationForm):
-    """Login with its errors in Chinese and English, as every error a user sees."""
+    """Login with its errors in the user's language."""
 
     error_messages = {
-        "invalid_login": "用户名或密码错误（注意区分大小写）/ wrong username or password (case-sensitive)",
-        "inactive": "该账号已停用 / this account is disabled",
+        "invalid_login": _("用户名或密码错误（注意区分大小写）"),
+        "inactive": _("该账号已停用"),
     }
 
 

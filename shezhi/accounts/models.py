@@ -69,13 +69,13 @@ class User(AbstractUser):
         super().clean()
         expected = ROLE_LEVEL.get(Role(self.role))
         if self.role == Role.GRID_WORKER and self.grid is None:
-            raise ValidationError({"grid": _("网格员必须指定网格 / a grid worker needs a grid")})
+            raise ValidationError({"grid": _("网格员必须指定网格")})
         if self.grid is not None:
             self.division = self.grid.community
         if self.division is not None and expected and self.division.level != expected:
             raise ValidationError(
                 {
-                    "division": _("该角色的区划必须是%(level)s级 / this role needs a %(level)s-level area")
+                    "division": _("该角色的区划必须是%(level)s级")
                     % {"level": expected.label}
                 }
             )

@@ -39,7 +39,7 @@ class IntakeForm(forms.Form):
         data = super().clean()
         if data.get("lat") is None and data.get("lon") is None and not (data.get("address") or "").strip():
             raise forms.ValidationError(
-                _("请在地图上选点或填写地址 / pick a point on the map or give an address")
+                _("请在地图上选点或填写地址")
             )
         return data
 

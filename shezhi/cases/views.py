@@ -181,7 +181,7 @@ def case_act(request: HttpRequest, code: str) -> HttpResponse:
         return HttpResponseNotAllowed(["POST"])
     form = ActionForm(request.POST, units=selectors.units_for(actor=user))  # type: ignore[arg-type]
     if not form.is_valid():
-        messages.error(request, _("提交的内容有误 / invalid input: %(e)s") % {"e": form.errors.as_text()})
+        messages.error(request, _("提交的内容有误：%(e)s") % {"e": form.errors.as_text()})
         return redirect("cases:case", code=case.code)
     data = form.cleaned_data
     action = data["action"]
@@ -220,11 +220,11 @@ def case_act(request: HttpRequest, code: str) -> HttpResponse:
                 into=into,
             )
     except WorkflowError as exc:
-        messages.error(request, str(exc.problem))
+        messages.error(request, exc.problem.text())
     except CaseNotFound as exc:
         raise Http404 from exc
     else:
-        messages.success(request, _("已保存 / saved"))
+        messages.success(request, _("已保存"))
     return redirect("cases:case", code=case.code)
 
 

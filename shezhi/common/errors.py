@@ -46,6 +46,13 @@ class RowError:
     def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, "problems": [p.as_dict() for p in self.problems]}
 
+    def text(self) -> str:
+        """The line and its reasons in the language of the request."""
+        from django.utils.translation import gettext
+
+        reasons = "；".join(p.text() for p in self.problems)
+        return gettext("第 %(line)s 行：%(reasons)s") % {"line": self.line, "reasons": reasons}
+
 
 class ImportRejected(Exception):
     """An import with rejected rows; nothing was written."""

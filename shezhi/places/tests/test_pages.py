@@ -1,5 +1,6 @@
 import re
 
+from django.conf import settings
 from django.test import Client
 
 
@@ -21,10 +22,15 @@ def test_the_login_page_is_chinese_first(db):
     assert "登录社智在线" in html
 
 
-def test_a_bad_login_says_why_in_both_languages(world):
+def test_a_bad_login_says_why_in_the_users_language(world):
     html = Client().post("/accounts/login/", {"username": "alice", "password": "wrong"}).content.decode()
     assert "用户名或密码错误" in html
-    assert "wrong username or password" in html
+    assert "Wrong username or password" not in html
+    english = Client()
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = english.post("/accounts/login/", {"username": "alice", "password": "wrong"}).content.decode()
+    assert "Wrong username or password" in html
+    assert "用户名或密码错误" not in html
 
 
 def test_english_is_one_switch_away(db):
