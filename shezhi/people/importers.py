@@ -39,7 +39,13 @@ from shezhi.people.models import (
 )
 from shezhi.people.permissions import PeoplePermission
 from shezhi.people.readers import read_rows
-from shezhi.people.services import ID_NOT_REGISTRABLE, access_log_record, lookups_left, require
+from shezhi.people.services import (
+    ID_NOT_REGISTRABLE,
+    access_log_record,
+    actor_area,
+    lookups_left,
+    require,
+)
 from shezhi.people.validation import CleanResident, parse_choice, resident_clean
 from shezhi.places.models import Compound
 
@@ -295,13 +301,6 @@ class _Importer:
         return self.plan
 
 
-def actor_area_code(actor: User) -> str:
-    """The 12-digit code of the actor's own area ('' for a superuser bound to none)."""
-    if actor.grid_id:
-        return actor.grid.community.code  # type: ignore[union-attr]
-    return actor.division.code if actor.division_id else ""  # type: ignore[union-attr]
-
-
 def import_batches_expire(cutoff: dt.datetime | None = None) -> int:
     """Cancel previews older than the upload lifetime and delete their stored files."""
     if cutoff is None:
@@ -347,7 +346,7 @@ def resident_import_preview(*, actor: User, upload: IO[bytes], filename: str) ->
     import_batches_expire()
     return ImportBatch.objects.create(
         actor=actor,
-        division_code=actor_area_code(actor),
+        division_code=actor_area(actor)[0],
         filename=filename[:200],
         stored_path=str(path),
         sha256=sha,

@@ -215,8 +215,8 @@ def _reasonproblem(reason: str) -> Problem | None:
     return None
 
 
-def _actor_area(actor: User) -> tuple[str, str]:
-    """The (division code, grid path) of the actor's own area, for rows about no one record."""
+def actor_area(actor: User) -> tuple[str, str]:
+    """The (division code, grid path) of the actor's own area ('' for a superuser bound to none)."""
     if actor.grid_id:
         grid = actor.grid
         return grid.community.code, grid.path  # type: ignore[union-attr]
@@ -241,7 +241,7 @@ def access_log_record(
     or phone. Without ``division_code`` the row is filed under the actor's own area.
     """
     if division_code is None:
-        division_code, grid_path = _actor_area(actor)
+        division_code, grid_path = actor_area(actor)
     return AccessLog.objects.create(
         actor=actor,
         resident=resident,
