@@ -6,10 +6,11 @@
   character no field may hold: NUL (PostgreSQL refuses it), the other C0 control characters
   but tab, line feed and carriage return (they break the XML feeds), lone surrogates and the
   non-characters U+FFFE/U+FFFF;
-* answers an oversized body (``DATA_UPLOAD_MAX_MEMORY_SIZE``) with a 413 and too many fields
-  with a 400, a malformed multipart body with a 400, before any view reads it (a view that
-  must change ``request.upload_handlers`` cannot: the fields are read here, as
-  ``CsrfViewMiddleware`` reads them for every protected POST);
+* answers a body declared larger than any upload (``SHEZHI_UPLOAD_MAX_UPLOAD_BYTES`` plus
+  1 MB) with a 413 before reading it, an oversized one (``DATA_UPLOAD_MAX_MEMORY_SIZE``)
+  with a 413 and too many fields with a 400, a malformed multipart body with a 400,
+  before any view reads it (a view that must change ``request.upload_handlers`` cannot:
+  the fields are read here, as ``CsrfViewMiddleware`` reads them for every protected POST);
 * renders an :class:`AppError` raised by a page view as a 4xx page in the user's language,
   and a value the database refuses (``DataError``, ``OverflowError``) as a 400, logged.
 
@@ -34,6 +35,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
+from shezhi.common import uploads
 from shezhi.common.errors import AppError
 
 logger = logging.getLogger(__name__)
@@ -90,10 +92,24 @@ def _is_json(request: HttpRequest) -> bool:
     return content_type in JSON_TYPES or content_type.endswith("+json")
 
 
+#: What a multipart body may carry beyond its largest file (boundaries, headers, fields).
+BODY_OVERHEAD_BYTES = 1024 * 1024
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 def input_problem(request: HttpRequest) -> AppError | None:
     """Why this request's input is refused before any view sees it, or ``None``."""
     if BAD_CHARACTER.search(request.path):
         return bad_character()
+    if _declared_length(request) > uploads.limit("MAX_UPLOAD_BYTES") + BODY_OVERHEAD_BYTES:
+        # Refused before Django spools a single byte of it to disk: no view would take it.
+        return too_large()
     try:
         for key, values in request.GET.lists():
             if BAD_CHARACTER.search(key) or any(BAD_CHARACTER.search(v) for v in values):

@@ -358,3 +358,20 @@ def test_an_unexpected_error_is_a_logged_500_in_the_documented_shape(world, monk
     page = views.server_error(request)
     assert page.status_code == 500
     assert "服务器出错" in page.content.decode()
+
+
+def test_a_body_larger_than_any_upload_is_refused_before_it_is_read(db, settings, tmp_path):
+    """A declared Content-Length past the upload limit is a 413 before Django spools the body."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    settings.SHEZHI_UPLOAD_MAX_UPLOAD_BYTES = 1024
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    client = Client()
+    client.force_login(get_user_model().objects.create_user(username="big", password="pw-big-upload-1"))
+    body = b"x" * (3 * 1024 * 1024)
+    response = client.generic(
+        "POST", "/people/import/", body, content_type="multipart/form-data; boundary=zzz"
+    )
+    assert response.status_code == 413
+    assert not list(tmp_path.iterdir())
