@@ -51,14 +51,30 @@ TAXONOMY: list[tuple[str, str, str, list[Sub]]] = [
                  {"key": "lamp", "name": "路灯 / street lamp"},
                  {"key": "manhole", "name": "井盖 / manhole cover"},
                  {"key": "pavement", "name": "路面、人行道 / pavement"},
-                 {"key": "other", "name": "其他 / other"}]}]),
+                 {"key": "other", "name": "其他 / other"}]},
+            {"code": "count", "datatype": "number", "required": False,
+             "description": "损坏数量（盏、个、处） / how many are broken"}]),
         Sub("CX03", "违章搭建", "Illegal construction", "违建,搭建,私搭乱建,加建"),
         Sub("CX04", "老旧小区改造", "Old compound renewal", "加装电梯,老旧小区,改造"),
-        Sub("CX05", "房屋安全", "Building safety", "裂缝,危房,漏水,外墙脱落", 1, 1, True),
+        Sub("CX05", "房屋安全", "Building safety", "裂缝,危房,漏水,外墙脱落", 1, 1, True, attributes=[
+            {"code": "building", "datatype": "string", "required": False,
+             "description": "楼栋、单元 / building and entrance"},
+            {"code": "details", "datatype": "text", "required": False,
+             "description": "险情详细情况 / what exactly is at risk"}]),
         Sub("CX06", "供水供气", "Water and gas supply", "停水,水压,燃气,漏气", 1, 1, True),
     ]),
     ("HB", "环境保护", "Environmental protection", [
-        Sub("HB01", "噪音扰民", "Noise nuisance", "噪音,噪声,扰民,施工噪音,广场舞", 3, attributes=[_TIME_OF_DAY]),  # noqa: E501
+        Sub("HB01", "噪音扰民", "Noise nuisance", "噪音,噪声,扰民,施工噪音,广场舞", 3, attributes=[
+            _TIME_OF_DAY,
+            {"code": "source", "datatype": "multivaluelist", "required": False,
+             "description": "噪音来源 / where the noise comes from", "values": [
+                 {"key": "construction", "name": "施工 / construction"},
+                 {"key": "shop", "name": "商铺 / shops"},
+                 {"key": "dance", "name": "广场舞 / square dancing"},
+                 {"key": "neighbour", "name": "邻居 / neighbours"},
+                 {"key": "traffic", "name": "车辆 / traffic"}]},
+            {"code": "since", "datatype": "datetime", "required": False,
+             "description": "最近一次发生时间 / when it last happened"}]),
         Sub("HB02", "垃圾清运", "Waste collection", "垃圾,清运,垃圾分类,堆放", 2),
         Sub("HB03", "大气与油烟污染", "Air and cooking fume pollution", "油烟,烟尘,异味,焚烧"),
         Sub("HB04", "水体污染", "Water pollution", "河道,黑臭,排污"),

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -81,6 +81,10 @@ class Intake:
     require_description: bool = True
     #: A public photo URL handed in by an Open311 client, kept with the attributes.
     media_url: str = ""
+    #: The form's one-time token: submitting the same form twice returns the first case.
+    token: uuid.UUID | None = None
+    #: 自行处置: what the grid worker did on the spot; the case is closed as it is stored.
+    self_handled_note: str = ""
 
 
 def text_problems(name: str, value: str, limit: int, *, required: bool = False) -> list[Problem]:
@@ -247,6 +251,17 @@ def intake_problems(intake: Intake) -> tuple[list[Problem], str, float | None, f
     problems += _photo_problems(intake)
     if intake.check_attributes:
         problems += _attribute_problems(intake.category, intake.attributes)
+    if intake.self_handled_note:
+        problems += text_problems("self_handled_note", intake.self_handled_note, 2000, required=True)
+        if intake.photo is None:
+            problems.append(
+                Problem(
+                    "photo_required",
+                    "自行处置须上传现场照片",
+                    "a case closed on the spot needs a photo",
+                    "photo",
+                )
+            )
     lon, lat = intake.lon, intake.lat
     if (lon is None) != (lat is None):
         problems.append(
@@ -257,11 +272,57 @@ def intake_problems(intake: Intake) -> tuple[list[Problem], str, float | None, f
             lon, lat = routing.to_wgs(lon, lat, intake.crs)
         except ValueError:
             problems.append(Problem("crs", "坐标系无效", "unknown coordinate system", "crs"))
+        else:
+            if not in_china(lon, lat):
+                problems.append(
+                    Problem(
+                        "outside_china",
+                        "所选位置不在中国境内，请在地图上重新选点",
+                        "the location is outside China; pick the place on the map again",
+                        "lat",
+                    )
+                )
     return problems, phone, lon, lat
 
 
+#: China's extent (with its islands), WGS-84: a point outside is a slip of the finger.
+CHINA_BOUNDS = (73.4, 3.3, 135.1, 53.6)
+
+
+def in_china(lon: float, lat: float) -> bool:
+    """Whether a WGS-84 point lies within China's bounding box (a coarse, cheap check)."""
+    west, south, east, north = CHINA_BOUNDS
+    return math.isfinite(lon) and math.isfinite(lat) and west <= lon <= east and south <= lat <= north
+
+
+def _earlier(intake: Intake, actor: User | None) -> Case | None:
+    """The case this very form already made (a double-tapped submit, a reload)."""
+    if intake.token is None:
+        return None
+    return Case.objects.filter(intake_token=intake.token, created_by=actor).first()
+
+
 def case_intake(*, intake: Intake, actor: User | None, actor_label: str = "") -> Case:
-    """Validate, place, route and store a new case with its first events."""
+    """Validate, place, route and store a new case with its first events.
+
+    A form's token makes this idempotent: the second submit of one form returns the case
+    the first one made (the unique column settles two racing requests).
+    """
+    earlier = _earlier(intake, actor)
+    if earlier is not None:
+        return earlier
+    if intake.token is not None and Case.objects.filter(intake_token=intake.token).exists():
+        intake.token = None  # someone else's token: never reveal or reuse their case
+    try:
+        return _case_intake(intake=intake, actor=actor, actor_label=actor_label)
+    except IntegrityError:
+        earlier = _earlier(intake, actor)
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _case_intake(*, intake: Intake, actor: User | None, actor_label: str) -> Case:
     problems, phone, lon, lat = intake_problems(intake)
     if problems:
         raise IntakeRejected(problems)
@@ -329,6 +390,7 @@ def case_intake(*, intake: Intake, actor: User | None, actor_label: str = "") ->
         public=intake.public,
         opened_at=opened,
         updated_at=now,
+        intake_token=intake.token,
     )
     if intake.photo is not None:
         case.photo = intake.photo
@@ -350,8 +412,8 @@ def case_intake(*, intake: Intake, actor: User | None, actor_label: str = "") ->
         events.case_event_created(case=case, actor=actor, actor_label=actor_label, to_state=first_state)
         if not placement.routed:
             events.case_event_triaged(case=case, actor=actor, note=placement.note)
-            return case
-        events.case_event_routed(case=case, actor=actor, note=placement.note, unit=unit)
+        else:
+            events.case_event_routed(case=case, actor=actor, note=placement.note, unit=unit)
         if unit is not None:
             Assignment.objects.create(case=case, unit=unit, role=AssignmentRole.LEAD)
             events.case_event_transition(
@@ -363,4 +425,40 @@ def case_intake(*, intake: Intake, actor: User | None, actor_label: str = "") ->
                 unit=unit,
                 note="按派单规则自动派单 / dispatched by the routing matrix",
             )
+        if intake.self_handled_note:
+            _self_close(case, actor, intake.self_handled_note.strip(), now)
     return case
+
+
+def _self_close(case: Case, actor: User | None, note: str, now: dt.datetime) -> None:
+    """自行处置: the grid worker fixed it on the spot; the case is closed by its reporter-handler."""
+    from shezhi.cases.models import Unit, UnitKind
+    from shezhi.cases.workflow import TRANSITIONS, check
+
+    role = actor.role if actor is not None else ""
+    check(TRANSITIONS["self_close"], state=case.state, role=role, note=note)
+    before = case.state
+    own_unit = (
+        Unit.objects.filter(division=case.division, kind=UnitKind.COMMUNITY, active=True)
+        .order_by("pk")
+        .first()
+        if case.grid_id
+        else None
+    )
+    if own_unit is not None and own_unit != case.lead_unit:
+        case.assignments.filter(role=AssignmentRole.LEAD, active=True).update(active=False)
+        Assignment.objects.create(
+            case=case, unit=own_unit, role=AssignmentRole.LEAD, reported_at=now, report=note
+        )
+        case.lead_unit = own_unit
+    case.state = State.CLOSED
+    case.self_handled = True
+    case.signed_at = case.signed_at or now
+    case.replied_at = now
+    case.closed_at = now
+    case.deadline = None
+    case.escalate_at = None
+    case.save()
+    events.case_event_transition(
+        case=case, actor=actor, action="self_close", from_state=before, note=note, unit=case.lead_unit
+    )

@@ -103,6 +103,7 @@ class CategoryAttribute(models.Model):
     required = models.BooleanField(_("必填"), default=False)
     variable = models.BooleanField(_("由填报人填写"), default=True)
     description = models.CharField(_("问题"), max_length=200)
+    description_en = models.CharField(_("问题（英文）"), max_length=200, blank=True)
     datatype_description = models.CharField(_("填写说明"), max_length=200, blank=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     values = models.JSONField(_("可选值"), default=list, blank=True, help_text=_("[{key, name}]"))
@@ -117,6 +118,22 @@ class CategoryAttribute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category.code}/{self.code}"
+
+    def label(self, language: str = "zh-hans") -> str:
+        """The question in one language (older rows hold "中文 / English" in one field)."""
+        zh, _sep, en = self.description.partition(" / ")
+        if language.startswith("en"):
+            return self.description_en or en or zh
+        return zh
+
+    def choices(self, language: str = "zh-hans") -> list[tuple[str, str]]:
+        """(key, name) of a list attribute's values, named in one language."""
+        out = []
+        for v in self.values or []:
+            zh, _sep, en = str(v.get("name", v.get("key", ""))).partition(" / ")
+            name = (v.get("name_en") or en or zh) if language.startswith("en") else zh
+            out.append((str(v.get("key")), name))
+        return out
 
 
 class RoutingRule(models.Model):
@@ -300,6 +317,10 @@ class Case(models.Model):
     extension_reason = models.CharField(_("延期理由"), max_length=200, blank=True)
     satisfaction = models.CharField(_("满意度"), max_length=16, choices=Satisfaction.choices, blank=True)
     satisfaction_comment = models.CharField(_("评价意见"), max_length=500, blank=True)
+    rating = models.PositiveSmallIntegerField(_("评价星级"), null=True, blank=True)
+    self_handled = models.BooleanField(_("网格员自行处置"), default=False, db_index=True)
+    #: The intake form's one-time token: a double-tapped submit finds the case made first.
+    intake_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     open311_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
     area_scope = AreaScope(division="division__code", grid="grid__path")

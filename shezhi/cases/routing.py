@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from django.db.models import Q
 from shapely.geometry import Point, shape
 
+from shezhi.accounts.roles import DivisionLevel
+from shezhi.cases.address import parse_address
 from shezhi.cases.models import Category, RoutingRule, Unit
 from shezhi.common.coords import CRS, to_wgs84
 from shezhi.places.locator import GRID_INDEX
@@ -91,8 +93,12 @@ def place(
         return Placement(
             intake_area, None, None, lon, lat, False, "坐标不在任何网格内 / point outside every grid"
         )
-    if compound is None:
-        compound = _compound_by_address(address, intake_area)
+    parsed = parse_address(address, near=intake_area) if compound is None and address.strip() else None
+    if compound is None and parsed is not None:
+        # Only the part after the administrative prefix names a compound, and only one of
+        # the area that prefix names ("锦江区…" never matches a compound called 锦江 elsewhere).
+        area = parsed.deepest or intake_area
+        compound = _compound_by_address(parsed.rest if parsed.divisions else address, area)
     if compound is not None:
         grid = compound.grid
         return Placement(
@@ -104,11 +110,28 @@ def place(
             True,
             f"按小区“{compound.name}”定位 / by compound name",
         )
-    return Placement(intake_area, None, None, None, None, False, "地址无法匹配小区 / address not matched")
+    area = intake_area
+    if parsed is not None and parsed.deepest is not None:
+        deepest = parsed.deepest
+        if deepest.level in (DivisionLevel.DISTRICT, DivisionLevel.STREET, DivisionLevel.COMMUNITY):
+            area = deepest
+        note = (
+            f"地址解析为“{parsed.label}”，未匹配到小区，待人工分拨"
+            f" / address read as {deepest.code}, no compound matched"
+        )
+    else:
+        note = "地址无法匹配小区，待人工分拨 / address not matched"
+    return Placement(area, None, None, None, None, False, note)
 
 
 def unit_for(category: Category | None, division: Division) -> Unit | None:
     """The responsible unit from the category × area matrix; most specific cell wins."""
+    rule = rule_for(category, division)
+    return rule.unit if rule is not None else None
+
+
+def rule_for(category: Category | None, division: Division) -> RoutingRule | None:
+    """The matrix cell (派单规则) that names the unit for this category here; most specific wins."""
     if category is None:
         return None
     categories = [category.pk] + ([category.parent_id] if category.parent_id else [])
@@ -120,7 +143,7 @@ def unit_for(category: Category | None, division: Division) -> Unit | None:
         .filter(unit__active=True, division__code__in=enclosing)
         .filter(Q(category_id__in=categories) | Q(category__isnull=True))
     )
-    best: tuple[tuple[int, int], Unit] | None = None
+    best: tuple[tuple[int, int], RoutingRule] | None = None
     for rule in candidates:
         if not division.code.startswith(rule.division.prefix):
             continue
@@ -129,8 +152,20 @@ def unit_for(category: Category | None, division: Division) -> Unit | None:
             len(rule.division.prefix),
         )
         if best is None or specificity > best[0]:
-            best = (specificity, rule.unit)
+            best = (specificity, rule)
     return best[1] if best else None
+
+
+def rule_explained(rule: RoutingRule) -> str:
+    """Why the matrix names this unit: "分类 × 区域 → 单位", in the request's language."""
+    from django.utils.translation import gettext
+
+    category = rule.category.name if rule.category_id else gettext("任何分类")  # type: ignore[union-attr]
+    return gettext("派单规则：%(category)s × %(area)s → %(unit)s") % {
+        "category": category,
+        "area": rule.division.name,
+        "unit": rule.unit.name,
+    }
 
 
 def escalation_target(division: Division, level: int) -> Division | None:

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from shezhi.cases import views, views_reports
+from shezhi.cases import views, views_intake, views_reports
 
 app_name = "cases"
 urlpatterns = [
     path("", views.case_index, name="index"),
-    path("new/", views.resident_new, name="new"),
-    path("patrol/", views.patrol_new, name="patrol"),
+    path("new/", views_intake.resident_new, name="new"),
+    path("patrol/", views_intake.patrol_new, name="patrol"),
+    path("desk/", views_intake.desk_new, name="desk"),
     path("kpis/", views_reports.kpi_page, name="kpis"),
     path("hotspots/", views_reports.hotspot_page, name="hotspots"),
     path("hotspots.geojson", views_reports.hotspot_layer, name="hotspots_geojson"),

@@ -14,17 +14,14 @@ from django.views.decorators.http import require_GET
 
 from shezhi.accounts.roles import Role
 from shezhi.cases import dedup, selectors
-from shezhi.cases.forms import ActionForm, IntakeForm
-from shezhi.cases.models import Assignment, Case, Channel, SlaState
+from shezhi.cases.forms import ActionForm
+from shezhi.cases.models import Assignment, Case, SlaState
 from shezhi.cases.permissions import CasePermission, has_perm
 from shezhi.cases.services import (
     CaseNotFound,
-    Intake,
-    IntakeRejected,
     assignment_report,
     case_extension_decide,
     case_extension_request,
-    case_intake,
     case_publish,
     case_reporter_reveal,
     case_transition,
@@ -75,61 +72,6 @@ def case_index(request: HttpRequest) -> HttpResponse:
             "can_handle": has_perm(user, CasePermission.HANDLE),
         },
     )
-
-
-def _intake_page(request: HttpRequest, *, channel: str, template: str) -> HttpResponse:
-    user = request.user
-    form = IntakeForm(request.POST or None, request.FILES or None)
-    problems: list[Any] = []
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            case = case_intake(
-                intake=Intake(
-                    channel=channel,
-                    description=data["description"],
-                    category=data["category"],
-                    lon=data.get("lon"),
-                    lat=data.get("lat"),
-                    address=data.get("address") or "",
-                    photo=data.get("photo"),
-                    reporter_name=data.get("reporter_name") or "",
-                    reporter_phone=data.get("reporter_phone") or "",
-                    reporter=user if user.role == Role.RESIDENT else None,  # type: ignore[union-attr]
-                    require_grid=True,
-                    within_actor_area=user.role != Role.RESIDENT,  # type: ignore[union-attr]
-                ),
-                actor=user,  # type: ignore[arg-type]
-            )
-        except IntakeRejected as exc:
-            problems = exc.problems
-        else:
-            messages.success(request, _("已受理，工单编号 %(code)s") % {"code": case.code})
-            return redirect("cases:case", code=case.code)
-    return render(
-        request,
-        template,
-        {"form": form, "problems": problems, "channel": channel},
-        status=400 if problems else 200,
-    )
-
-
-@login_required
-def resident_new(request: HttpRequest) -> HttpResponse:
-    """居民随手拍: the mobile-width intake page with a map pin."""
-    if request.method not in ("GET", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
-    return _intake_page(request, channel=Channel.RESIDENT, template="cases/intake.html")
-
-
-@login_required
-def patrol_new(request: HttpRequest) -> HttpResponse:
-    """网格员巡查上报: the same form, recorded as the grid worker's patrol finding."""
-    if request.method not in ("GET", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
-    if request.user.role != Role.GRID_WORKER:  # type: ignore[union-attr]
-        return render(request, "cases/patrol_only.html")
-    return _intake_page(request, channel=Channel.PATROL, template="cases/patrol.html")
 
 
 @login_required

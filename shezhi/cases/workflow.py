@@ -58,6 +58,8 @@ class Transition:
     roles: frozenset[Role]
     needs_note: bool = False
     needs_unit: bool = False
+    #: Taken only by a service as part of another step (自行处置 at intake), never offered as a button.
+    internal: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -79,7 +81,7 @@ TRANSITIONS: dict[str, Transition] = {
         _t("dispatch", "派单", {State.ACCEPTED}, State.DISPATCHED, _DESK, needs_unit=True),
         _t("sign", "签收", {State.DISPATCHED}, State.SIGNED, _HANDLERS),
         _t("start", "开始办理", {State.SIGNED}, State.IN_PROGRESS, _HANDLERS),
-        _t("reply", "回单", {State.IN_PROGRESS}, State.REPLIED, _HANDLERS, needs_note=True),
+        _t("reply", "回单", {State.SIGNED, State.IN_PROGRESS}, State.REPLIED, _HANDLERS, needs_note=True),
         _t("approve", "审核通过（办结）", {State.REPLIED}, State.CLOSED, _DESK),
         _t("reject", "审核不通过", {State.REPLIED}, State.IN_PROGRESS, _DESK, needs_note=True),
         _t(
@@ -124,6 +126,16 @@ TRANSITIONS: dict[str, Transition] = {
             {State.TRIAGE, State.ACCEPTED, State.DISPATCHED, State.SIGNED},
             State.MERGED,
             _DESK,
+        ),
+        # 自行处置: a grid worker reports what they fixed on patrol and closes it at once.
+        _t(
+            "self_close",
+            "自行处置",
+            {State.TRIAGE, State.ACCEPTED, State.DISPATCHED},
+            State.CLOSED,
+            frozenset({Role.GRID_WORKER}),
+            needs_note=True,
+            internal=True,
         ),
     ]
 }
@@ -186,4 +198,4 @@ def check(transition: Transition, *, state: str, role: str, note: str = "", unit
 
 def available(*, state: str, role: str) -> list[Transition]:
     """Transitions this role may take from this state (for the case page's buttons)."""
-    return [t for t in TRANSITIONS.values() if state in t.sources and role in t.roles]
+    return [t for t in TRANSITIONS.values() if state in t.sources and role in t.roles and not t.internal]
