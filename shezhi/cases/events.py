@@ -161,7 +161,7 @@ def case_event_rated(*, case: Case, actor: User | None, actor_label: str = "") -
         actor=actor,
         actor_label=actor_label,
         note=case.satisfaction_comment,
-        data={"satisfaction": case.satisfaction},
+        data={"satisfaction": case.satisfaction, **({"stars": case.rating} if case.rating else {})},
     )
 
 

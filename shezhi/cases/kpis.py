@@ -43,6 +43,11 @@ FORMULAS: list[tuple[str, str, str]] = [
         "Σ（办结时间 − 受理时间，工作小时）÷ 已办结的工单数",
         "mean working hours accepted → closed",
     ),
+    (
+        "自行处置数",
+        "网格员巡查发现并当场办结的工单数",
+        "cases a grid worker found on patrol and closed on the spot",
+    ),
 ]
 _CLOSED = {State.CLOSED, State.VISITED}
 _EXCLUDED = {State.WITHDRAWN, State.MERGED}
@@ -58,6 +63,7 @@ class UnitKpi:
     on_time: int = 0
     rated: int = 0
     satisfied: int = 0
+    self_handled: int = 0
     hours: list[float] = field(default_factory=list)
 
     @staticmethod
@@ -96,7 +102,7 @@ def unit_kpis(*, actor: User, start: dt.datetime, end: dt.datetime) -> list[Unit
         .select_related("lead_unit")
         .only(
             "state", "opened_at", "dispatched_at", "signed_at", "closed_at", "response_due",
-            "handling_due", "satisfaction", "lead_unit__name",
+            "handling_due", "satisfaction", "self_handled", "lead_unit__name",
         )
     )  # fmt: skip
     for case in cases.iterator(chunk_size=500):
@@ -112,6 +118,7 @@ def unit_kpis(*, actor: User, start: dt.datetime, end: dt.datetime) -> list[Unit
                 r.closed += 1
                 if case.handling_due is None or case.closed_at <= case.handling_due:
                     r.on_time += 1
+            r.self_handled += case.self_handled
             if case.satisfaction:
                 r.rated += 1
                 if case.satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASIC):
@@ -137,14 +144,15 @@ def kpi_workbook(rows: list[UnitKpi], *, start: dt.datetime, end: dt.datetime) -
     sheet.title = "考核指标"
     sheet.append([f"统计期间 / period: {start:%Y-%m-%d} — {end:%Y-%m-%d}"])
     header = ["单位", "受理", "派单", "按时签收", "办结", "按时办结", "参评", "满意+基本满意",
-              "响应率", "解决率", "满意率", "按时办结率", "平均办理时长（工作小时）"]  # fmt: skip
+              "响应率", "解决率", "满意率", "按时办结率", "平均办理时长（工作小时）", "自行处置"]  # fmt: skip
     sheet.append(safe_row(header))
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for r in rows:
         sheet.append(safe_row(
             [r.unit, r.accepted, r.dispatched, r.responded, r.closed, r.on_time, r.rated, r.satisfied,
-             r.response_rate, r.resolution_rate, r.satisfaction_rate, r.on_time_rate, r.avg_hours]
+             r.response_rate, r.resolution_rate, r.satisfaction_rate, r.on_time_rate, r.avg_hours,
+             r.self_handled]
         ))  # fmt: skip
     for row in sheet.iter_rows(min_row=3, min_col=9, max_col=12):
         for cell in row:

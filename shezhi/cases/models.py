@@ -346,6 +346,14 @@ class Case(models.Model):
 
         return self.state in OPEN_STATES
 
+    @property
+    def routing_note_text(self) -> str:
+        """The routing note in the request's language (stored as "中文 / English")."""
+        from django.utils.translation import get_language
+
+        zh, _sep, en = self.routing_note.partition(" / ")
+        return (en or zh) if (get_language() or "").startswith("en") else zh
+
 
 class AssignmentRole(models.TextChoices):
     LEAD = "lead", _("主办")

@@ -56,6 +56,7 @@ __all__ = [
     "case_transition",
     "case_whistle",
     "intake_problems",
+    "stars_satisfaction",
     "text_problems",
 ]
 
@@ -115,8 +116,13 @@ def case_transition(
     category: Category | None = None,
     satisfaction: str = "",
     into: Case | None = None,
+    stars: int | None = None,
 ) -> Case:
-    """Move ``case`` by ``action`` (a name in :data:`TRANSITIONS`), writing its event row."""
+    """Move ``case`` by ``action`` (a name in :data:`TRANSITIONS`), writing its event row.
+
+    A 回访 (``visit``) takes either a satisfaction grade or ``stars`` (1–5, the reporter's
+    own rating), from which the grade follows: 4–5 满意, 3 基本满意, 1–2 不满意.
+    """
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise WorkflowError(
@@ -204,6 +210,13 @@ def case_transition(
             _set_deadline(case, case.handling_due if case.state in CLOCK_STATES else None)
             data["paused_working_hours"] = round(paused, 2)
         elif action == "visit":
+            if stars is not None:
+                if not 1 <= stars <= 5:
+                    raise WorkflowError(
+                        Problem("stars_range", "请选择 1–5 颗星", "choose 1 to 5 stars", "stars")
+                    )
+                satisfaction = stars_satisfaction(stars)
+                case.rating = stars
             if satisfaction not in Satisfaction.values:
                 raise WorkflowError(
                     Problem(
@@ -263,6 +276,13 @@ def case_transition(
         if action == "merge":
             events.case_event_merged(case=case, actor=actor, into=into)  # type: ignore[arg-type]
     return case
+
+
+def stars_satisfaction(stars: int) -> str:
+    """The satisfaction grade the KPIs count for a star rating."""
+    if stars >= 4:
+        return Satisfaction.SATISFIED
+    return Satisfaction.BASIC if stars == 3 else Satisfaction.DISSATISFIED
 
 
 def case_whistle(*, case: Case, actor: User, units: list[Unit], task: str, days: int) -> list[Assignment]:

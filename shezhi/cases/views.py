@@ -9,11 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from shezhi.accounts.roles import Role
-from shezhi.cases import dedup, selectors
+from shezhi.cases import dedup, panel, selectors
 from shezhi.cases.forms import ActionForm
 from shezhi.cases.models import Assignment, Case, SlaState
 from shezhi.cases.permissions import CasePermission, has_perm
@@ -27,7 +28,7 @@ from shezhi.cases.services import (
     case_transition,
     case_whistle,
 )
-from shezhi.cases.workflow import OPEN_STATES, State, WorkflowError, available
+from shezhi.cases.workflow import OPEN_STATES, TRANSITIONS, State, WorkflowError
 from shezhi.common import images
 from shezhi.places.models import Grid
 
@@ -44,7 +45,10 @@ def case_index(request: HttpRequest) -> HttpResponse:
     """Workbench (工作台): the visible cases, the triage queue and supervision list."""
     user = request.user
     if not _is_staff(user):
-        return render(request, "cases/my_reports.html", {"cases": selectors.my_reports(actor=user)})  # type: ignore[arg-type]
+        cases = list(selectors.my_reports(actor=user)[:100])  # type: ignore[arg-type]
+        for case in cases:
+            case.last_step = selectors.reporter_timeline(case=case).last()  # type: ignore[attr-defined]
+        return render(request, "cases/my_reports.html", {"cases": cases})
     view = request.GET.get("view", "open")
     filters = {k: request.GET.get(k, "") for k in ("state", "category", "q", "sla")}
     if view == "triage":
@@ -70,48 +74,79 @@ def case_index(request: HttpRequest) -> HttpResponse:
             "states": State.choices,
             "counts": counts,
             "can_handle": has_perm(user, CasePermission.HANDLE),
+            "is_grid_worker": user.role == Role.GRID_WORKER,  # type: ignore[union-attr]
+            "can_desk_intake": user.is_superuser or user.role in _DESK_ROLES,  # type: ignore[union-attr]
         },
     )
 
 
 @login_required
 def case_detail(request: HttpRequest, code: str) -> HttpResponse:
-    """One case with its timeline and the actions the viewer may take."""
-    user = request.user
-    case = selectors.case_get(actor=user, code=code)  # type: ignore[arg-type]
+    """One case with its map, timeline and the actions the viewer may take, grouped."""
+    user: Any = request.user
+    case = selectors.case_get(actor=user, code=code)
     if request.method not in ("GET",):
         return HttpResponseNotAllowed(["GET"])
-    units = selectors.units_for(actor=user)  # type: ignore[arg-type]
-    role = Role.CITY_ADMIN if user.is_superuser else user.role  # type: ignore[union-attr]
-    actions = available(state=case.state, role=role)
-    if case.reporter_id == user.pk and case.state == State.CLOSED:
-        actions = [t for t in available(state=case.state, role=Role.COMMUNITY_WORKER) if t.name == "visit"]
-    duplicates = dedup.suggest(case=case, actor=user) if case.is_open and _is_staff(user) else []  # type: ignore[arg-type]
+    staff = _is_staff(user)
+    units = selectors.units_for(actor=user)
+    groups = panel.action_groups(case, user) if staff else []
+    keys = {g.key for g in groups}
+    suggestion = panel.suggestion_for(case, units) if "dispatch" in keys else None
+    duplicates = dedup.suggest(case=case, actor=user) if case.is_open and staff else []
     grids = (
-        Grid.objects.visible_to(user).filter(kind="general").order_by("code")[:300]
-        if case.state == State.TRIAGE
-        else []
+        Grid.objects.visible_to(user).filter(kind="general").order_by("code")[:300] if "route" in keys else []
     )
+    is_reporter = case.reporter_id == user.pk
     return render(
         request,
         "cases/case_detail.html",
         {
             "case": case,
-            "events": selectors.case_timeline(actor=user, case=case)  # type: ignore[arg-type]
-            if _is_staff(user)
+            "events": selectors.case_timeline(actor=user, case=case)
+            if staff
             else selectors.reporter_timeline(case=case),
             "assignments": case.assignments.select_related("unit").order_by("role", "created_at"),
-            "actions": actions,
-            "units": units,
+            "groups": groups,
+            "suggestion": suggestion,
+            "unit_groups": panel.unit_groups(units) if "dispatch" in keys else [],
+            "whistle_units": panel.unit_groups(units, exclude=case.lead_unit) if "whistle" in keys else [],
             "grids": grids,
             "duplicates": duplicates,
-            "is_staff": _is_staff(user),
-            "can_handle": has_perm(user, CasePermission.HANDLE) or case.reporter_id == user.pk,
+            "is_staff": staff,
+            "is_reporter": is_reporter,
+            "can_rate": is_reporter and case.state == State.CLOSED,
+            "can_handle": has_perm(user, CasePermission.HANDLE) or is_reporter,
             "can_reveal": has_perm(user, CasePermission.REVEAL_REPORTER),
-            "can_publish": user.is_superuser or user.role in _DESK_ROLES,  # type: ignore[union-attr]
             "categories": selectors.services(),
+            "case_point": _case_point(case),
+            "case_area": case.grid.boundary if case.grid_id and case.grid.boundary else None,  # type: ignore[union-attr]
+            "attributes": _attribute_answers(case),
         },
     )
+
+
+def _case_point(case: Case) -> tuple[float, float] | None:
+    if case.lat is not None and case.lon is not None:
+        return case.lon, case.lat
+    if case.compound is not None and case.compound.lat is not None:
+        return case.compound.lon, case.compound.lat
+    return None
+
+
+def _attribute_answers(case: Case) -> list[tuple[str, str]]:
+    """The category's questions and the answers given, named in the user's language."""
+    if case.category is None or not case.attributes:
+        return []
+    language = get_language() or "zh-hans"
+    rows = []
+    for attr in case.category.attributes.all():
+        value = case.attributes.get(attr.code)
+        if value in (None, "", []):
+            continue
+        names = dict(attr.choices(language))
+        values = value if isinstance(value, list) else [value]
+        rows.append((attr.label(language), "、".join(names.get(str(v), str(v)) for v in values)))
+    return rows
 
 
 @login_required
@@ -127,6 +162,9 @@ def case_act(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("cases:case", code=case.code)
     data = form.cleaned_data
     action = data["action"]
+    if action == "visit" and case.reporter_id == user.pk and not data["stars"]:
+        messages.error(request, _("请先点选星级（1–5 颗星）再提交评价"))
+        return redirect("cases:case", code=case.code)
     try:
         if action == "whistle":
             case_whistle(
@@ -160,14 +198,27 @@ def case_act(request: HttpRequest, code: str) -> HttpResponse:
                 category=data["category"],
                 satisfaction=data["satisfaction"],
                 into=into,
+                stars=data["stars"],
             )
     except WorkflowError as exc:
         messages.error(request, exc.problem.text())
     except CaseNotFound as exc:
         raise Http404 from exc
     else:
-        messages.success(request, _("已保存"))
+        messages.success(request, _done(action))
     return redirect("cases:case", code=case.code)
+
+
+def _done(action: str) -> str:
+    """What the user just did, in their language ("已签收", "评价已提交")."""
+    if action == "visit":
+        return _("评价已提交，谢谢！")
+    if action == "whistle":
+        return _("已吹哨，报到单位已收到协办事项")
+    transition = TRANSITIONS.get(action)
+    if transition is not None:
+        return _("已完成：%(action)s") % {"action": transition.label}
+    return _("已提交")
 
 
 @login_required

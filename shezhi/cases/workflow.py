@@ -11,6 +11,7 @@ row in one transaction; nothing else changes a case's state.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -52,7 +53,7 @@ class Transition:
     """One allowed move of a case (流转动作)."""
 
     name: str
-    label: str
+    label: Any
     sources: frozenset[State]
     target: State | None  # None: back to the state held before (resume)
     roles: frozenset[Role]
@@ -65,7 +66,7 @@ class Transition:
 
 def _t(
     name: str,
-    label: str,
+    label: Any,
     sources: set[State],
     target: State | None,
     roles: frozenset[Role],
@@ -77,16 +78,16 @@ def _t(
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in [
-        _t("route", "分拨", {State.TRIAGE}, State.ACCEPTED, _DESK, needs_unit=False),
-        _t("dispatch", "派单", {State.ACCEPTED}, State.DISPATCHED, _DESK, needs_unit=True),
-        _t("sign", "签收", {State.DISPATCHED}, State.SIGNED, _HANDLERS),
-        _t("start", "开始办理", {State.SIGNED}, State.IN_PROGRESS, _HANDLERS),
-        _t("reply", "回单", {State.SIGNED, State.IN_PROGRESS}, State.REPLIED, _HANDLERS, needs_note=True),
-        _t("approve", "审核通过（办结）", {State.REPLIED}, State.CLOSED, _DESK),
-        _t("reject", "审核不通过", {State.REPLIED}, State.IN_PROGRESS, _DESK, needs_note=True),
+        _t("route", _("分拨"), {State.TRIAGE}, State.ACCEPTED, _DESK, needs_unit=False),
+        _t("dispatch", _("派单"), {State.ACCEPTED}, State.DISPATCHED, _DESK, needs_unit=True),
+        _t("sign", _("签收"), {State.DISPATCHED}, State.SIGNED, _HANDLERS),
+        _t("start", _("开始办理"), {State.SIGNED}, State.IN_PROGRESS, _HANDLERS),
+        _t("reply", _("回单"), {State.SIGNED, State.IN_PROGRESS}, State.REPLIED, _HANDLERS, needs_note=True),
+        _t("approve", _("审核通过（办结）"), {State.REPLIED}, State.CLOSED, _DESK),
+        _t("reject", _("审核不通过"), {State.REPLIED}, State.IN_PROGRESS, _DESK, needs_note=True),
         _t(
             "return",
-            "退回",
+            _("退回"),
             {State.DISPATCHED, State.SIGNED},
             State.ACCEPTED,
             _HANDLERS,
@@ -94,7 +95,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "reassign",
-            "改派",
+            _("改派"),
             {State.DISPATCHED, State.SIGNED, State.IN_PROGRESS},
             State.DISPATCHED,
             _DESK,
@@ -103,7 +104,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "withdraw",
-            "撤回",
+            _("撤回"),
             {State.TRIAGE, State.ACCEPTED, State.DISPATCHED, State.SIGNED, State.IN_PROGRESS},
             State.WITHDRAWN,
             _DESK,
@@ -111,18 +112,18 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "suspend",
-            "挂起",
+            _("挂起"),
             {State.SIGNED, State.IN_PROGRESS},
             State.SUSPENDED,
             _SUPERVISORS | {Role.COMMUNITY_WORKER},
             needs_note=True,
         ),
-        _t("resume", "恢复办理", {State.SUSPENDED}, None, _SUPERVISORS | {Role.COMMUNITY_WORKER}),
-        _t("visit", "回访", {State.CLOSED}, State.VISITED, _HANDLERS),
-        _t("reopen", "重新办理", {State.VISITED}, State.IN_PROGRESS, _DESK, needs_note=True),
+        _t("resume", _("恢复办理"), {State.SUSPENDED}, None, _SUPERVISORS | {Role.COMMUNITY_WORKER}),
+        _t("visit", _("回访"), {State.CLOSED}, State.VISITED, _HANDLERS),
+        _t("reopen", _("重新办理"), {State.VISITED}, State.IN_PROGRESS, _DESK, needs_note=True),
         _t(
             "merge",
-            "合并为重复件",
+            _("合并为重复件"),
             {State.TRIAGE, State.ACCEPTED, State.DISPATCHED, State.SIGNED},
             State.MERGED,
             _DESK,
@@ -130,7 +131,7 @@ TRANSITIONS: dict[str, Transition] = {
         # 自行处置: a grid worker reports what they fixed on patrol and closes it at once.
         _t(
             "self_close",
-            "自行处置",
+            _("自行处置"),
             {State.TRIAGE, State.ACCEPTED, State.DISPATCHED},
             State.CLOSED,
             frozenset({Role.GRID_WORKER}),
@@ -149,6 +150,14 @@ class WorkflowError(AppError):
         super().__init__(problem.zh, problem.en, status=400, code=problem.code, problems=[problem])
 
 
+def _zh(label: Any) -> str:
+    """A lazy label in Chinese: a Problem's ``zh`` is Chinese whatever the request's language."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        return str(label)
+
+
 def state_label(state: str) -> str:
     try:
         return str(State(state).label)
@@ -159,10 +168,11 @@ def state_label(state: str) -> str:
 def check(transition: Transition, *, state: str, role: str, note: str = "", unit: object = None) -> None:
     """Raise :class:`WorkflowError` unless ``transition`` may be taken now by ``role``."""
     if state not in transition.sources:
+        shown = _zh(State(state).label) if state in State.values else state
         raise WorkflowError(
             Problem(
                 "illegal_transition",
-                f"当前状态“{state_label(state)}”不能执行“{transition.label}”",
+                f"当前状态“{shown}”不能执行“{_zh(transition.label)}”",
                 f"cannot {transition.name} a case in state {state}",
                 "state",
             )
@@ -171,7 +181,7 @@ def check(transition: Transition, *, state: str, role: str, note: str = "", unit
         raise WorkflowError(
             Problem(
                 "forbidden_transition",
-                f"您的角色不能执行“{transition.label}”",
+                f"您的角色不能执行“{_zh(transition.label)}”",
                 f"your role may not {transition.name} a case",
                 "actor",
             )
@@ -180,7 +190,7 @@ def check(transition: Transition, *, state: str, role: str, note: str = "", unit
         raise WorkflowError(
             Problem(
                 "note_required",
-                f"“{transition.label}”必须填写说明或理由",
+                f"“{_zh(transition.label)}”必须填写说明或理由",
                 f"{transition.name} needs a note or reason",
                 "note",
             )
@@ -189,7 +199,7 @@ def check(transition: Transition, *, state: str, role: str, note: str = "", unit
         raise WorkflowError(
             Problem(
                 "unit_required",
-                f"“{transition.label}”必须指定承办单位",
+                f"“{_zh(transition.label)}”必须指定承办单位",
                 f"{transition.name} needs a handling unit",
                 "unit",
             )

@@ -87,13 +87,13 @@ def test_a_bad_photo_is_a_form_error_and_stores_nothing(world, photo, reason, se
 @pytest.mark.parametrize(
     ("extra", "reason"),
     [
-        ({"lat": 30.0, "lon": 103.5}, "不在本平台任何网格内"),
+        ({"lat": 48.85, "lon": 2.35}, "不在中国境内"),
         ({"description": "<b>bold</b> 漏水"}, "不能包含 HTML"),
         ({"reporter_phone": "12345"}, "手机号码"),
-        ({"lat": "", "lon": "", "address": ""}, "请在地图上选点或填写地址"),
+        ({"lat": "", "lon": "", "address": ""}, "请在地图上选点，或填写地址、小区名称"),
     ],
 )
-def test_bad_input_is_explained_in_chinese_and_english(world, extra, reason):
+def test_bad_input_is_explained_next_to_the_field(world, extra, reason):
     before = Case.objects.count()
     response = _client(world.rita).post("/cases/new/", _form(world, **extra))
     assert response.status_code in (200, 400)
@@ -192,18 +192,25 @@ def test_the_resident_rates_their_closed_case_and_dissatisfied_can_reopen(world)
         case = case_transition(case=case, action=action, actor=actor, note=note)
     rita = _client(world.rita)
     page = rita.get(f"/cases/{case.code}/").content.decode()
-    assert 'data-testid="action-visit"' in page
+    assert 'data-testid="rating-form"' in page
+    assert 'data-testid="star-5"' in page
+    assert 'data-testid="action-visit"' not in page  # no staff 回访 button for the reporter
     assert 'data-testid="action-approve"' not in page
-    rita.post(
-        f"/cases/{case.code}/act/", {"action": "visit", "satisfaction": "dissatisfied", "note": "还是不亮"}
-    )
+    # Without stars the rating is refused and nothing changes.
+    rita.post(f"/cases/{case.code}/act/", {"action": "visit", "note": "还是不亮"})
     case.refresh_from_db()
-    assert (case.state, case.satisfaction, case.satisfaction_comment) == (
+    assert case.state == "closed"
+    rita.post(f"/cases/{case.code}/act/", {"action": "visit", "stars": "2", "note": "还是不亮"})
+    case.refresh_from_db()
+    assert (case.state, case.rating, case.satisfaction, case.satisfaction_comment) == (
         "visited",
+        2,
         "dissatisfied",
         "还是不亮",
     )
-    assert case.events.get(kind=EventKind.RATED).actor == world.rita
+    rated = case.events.get(kind=EventKind.RATED)
+    assert (rated.actor, rated.data["stars"]) == (world.rita, 2)
+    assert "★★☆☆☆" in rita.get(f"/cases/{case.code}/").content.decode()
     rita.post(f"/cases/{case.code}/act/", {"action": "reopen", "note": "我要重办"})
     case.refresh_from_db()
     assert case.state == "visited"  # a resident cannot reopen; the desk decides
