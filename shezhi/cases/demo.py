@@ -139,3 +139,207 @@ def build_demo_cases(*, count: int = 120, seed: int = SEED) -> int:
                 break
         made += 1
     return made
+
+
+def _synthetic_photo(rng: random.Random) -> Any:
+    """A small synthetic picture (not a real scene), for 自行处置 demo cases that need one."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (320, 240), (rng.randrange(150, 220), rng.randrange(150, 220), 200))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((40, 60, 280, 180), outline=(60, 60, 60), width=4)
+    draw.text((60, 110), "SYNTHETIC", fill=(40, 40, 40))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return SimpleUploadedFile("synthetic.png", buffer.getvalue(), content_type="image/png")
+
+
+def _work_case(
+    key: str,
+    *,
+    grid: Grid,
+    actor: User,
+    rng: random.Random,
+    code: str,
+    text: str,
+    **intake: Any,
+) -> Case | None:
+    """One synthetic case of a demo account's to-do list, made once (by its ``source_ref``)."""
+    ref = f"SYNTH-WORK-{key}"
+    if Case.objects.filter(source_ref=ref).exists():
+        return None
+    category = Category.objects.get(code=code)
+    lon, lat = _point_in(grid, rng)
+    attributes = {"facility": "lamp"} if code == "CX02" else {}
+    return case_intake(
+        intake=Intake(
+            channel=intake.pop("channel", Channel.PATROL),
+            description=f"{text}（合成演示数据 / synthetic）",
+            title=f"{SYNTHETIC_PREFIX}{text[:24]}",
+            category=category,
+            lon=intake.pop("lon", lon),
+            lat=intake.pop("lat", lat),
+            attributes=attributes,
+            source_ref=ref,
+            **intake,
+        ),
+        actor=actor,
+    )
+
+
+def _walk(case: Case | None, steps: list[tuple[str, User, str]], **extra: Any) -> Case | None:
+    for action, who, note in steps:
+        if case is None:
+            return None
+        case = case_transition(case=case, action=action, actor=who, note=note, **extra)
+    return case
+
+
+def ensure_account_work(*, seed: int = SEED) -> int:
+    """Give every staff demo account real work in its own area; returns the cases made.
+
+    网格员 ``grid``: a case to sign, one in hand and one closed by 自行处置 in their grid;
+    社区 ``community``: a reply to review; 街道 ``street``: a report awaiting 分拨, a returned
+    case to dispatch and one to call departments in on (吹哨); 区 ``district``: an
+    extension to decide; 居民 ``resident``: a closed case to rate and one in progress.
+    Idempotent: each case is made once, named by its ``source_ref``.
+    """
+    rng = random.Random(seed + 1)
+    users = {u.username: u for u in User.objects.filter(is_active=True, username__in=[
+        "grid", "community", "street", "district", "resident"])}  # fmt: skip
+    grid_user = users.get("grid")
+    if grid_user is None or grid_user.grid is None:
+        return 0
+    grid = grid_user.grid
+    community, street, district = users.get("community"), users.get("street"), users.get("district")
+    resident = users.get("resident")
+    before = Case.objects.filter(source_ref__startswith="SYNTH-WORK-").count()
+    here = grid.name
+    _work_case(
+        "grid-sign",
+        grid=grid,
+        actor=grid_user,
+        rng=rng,
+        code="ZF01",
+        text=f"{here}两户邻居因楼道堆物发生争执，请求调解",
+        channel=Channel.HOTLINE,
+    )
+    _walk(
+        _work_case(
+            "grid-doing",
+            grid=grid,
+            actor=grid_user,
+            rng=rng,
+            code="MZ01",
+            text=f"{here}独居老人希望社区协调助餐服务",
+        ),
+        [("sign", grid_user, "")],
+    )
+    _work_case(
+        "grid-self",
+        grid=grid,
+        actor=grid_user,
+        rng=rng,
+        code="HB02",
+        text=f"{here}垃圾桶旁散落垃圾",
+        photo=_synthetic_photo(rng),
+        self_handled_note="已联系保洁员当场清扫（合成）",
+    )
+    if community is not None:
+        _walk(
+            _work_case(
+                "community-review",
+                grid=grid,
+                actor=grid_user,
+                rng=rng,
+                code="CX01",
+                text=f"{here}楼道灯坏了物业迟迟不修",
+            ),
+            [("sign", grid_user, ""), ("reply", grid_user, "已督促物业更换灯泡（合成）")],
+        )
+    if street is not None:
+        street_area = street.division
+        _work_case(
+            "street-triage",
+            grid=grid,
+            actor=street,
+            rng=rng,
+            code="JT01",
+            text="某路口早晚高峰车辆乱停",
+            channel=Channel.HOTLINE,
+            lon=None,
+            lat=None,
+            address=f"{street_area.name}某路口（位置待核实）",
+        )
+        _walk(
+            _work_case(
+                "street-dispatch",
+                grid=grid,
+                actor=grid_user,
+                rng=rng,
+                code="SM02",
+                text=f"{here}门口流动摊贩占道经营",
+            ),
+            [("return", grid_user, "摊贩流动性大，需街道执法队处理（合成）")],
+        )
+        _walk(
+            _work_case(
+                "street-whistle",
+                grid=grid,
+                actor=grid_user,
+                rng=rng,
+                code="CX02",
+                text=f"{here}旁路灯连续一周不亮",
+            ),
+            [("sign", street, "")],
+        )
+    if district is not None:
+        case = _walk(
+            _work_case(
+                "district-extension",
+                grid=grid,
+                actor=grid_user,
+                rng=rng,
+                code="HB01",
+                text=f"{here}附近工地夜间施工噪音扰民",
+            ),
+            [("sign", grid_user, "")],
+        )
+        if case is not None:
+            from shezhi.cases.services import case_extension_request
+
+            case_extension_request(
+                case=case, actor=grid_user, days=5, reason="需协调施工单位调整作业时间（合成）"
+            )
+    if resident is not None:
+        _walk(
+            _work_case(
+                "resident-rate",
+                grid=grid,
+                actor=resident,
+                rng=rng,
+                code="WS02",
+                text="楼下绿化带蚊虫很多，希望消杀",
+                channel=Channel.RESIDENT,
+                reporter=resident,
+            ),
+            [
+                ("sign", grid_user, ""),
+                ("reply", grid_user, "已安排消杀（合成）"),
+                ("approve", community or street, ""),
+            ],
+        )
+        _work_case(
+            "resident-open",
+            grid=grid,
+            actor=resident,
+            rng=rng,
+            code="CX02",
+            text="小区门口路灯不亮",
+            channel=Channel.RESIDENT,
+            reporter=resident,
+        )
+    return Case.objects.filter(source_ref__startswith="SYNTH-WORK-").count() - before

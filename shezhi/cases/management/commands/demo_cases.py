@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from shezhi.cases.demo import SEED, build_demo_cases
+from shezhi.cases.demo import SEED, build_demo_cases, ensure_account_work
 
 
 class Command(BaseCommand):
@@ -21,3 +21,5 @@ class Command(BaseCommand):
             self.stdout.write(f"合成演示诉求 {made} 件 / {made} synthetic demo cases")
         else:
             self.stdout.write("合成演示诉求已存在 / synthetic demo cases already present")
+        work = ensure_account_work(seed=seed)
+        self.stdout.write(f"各演示账号的待办诉求 {work} 件 / {work} to-do cases for the demo accounts")

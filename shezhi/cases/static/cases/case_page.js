@@ -32,7 +32,7 @@
         item.hidden = q !== "" && !box.checked && item.textContent.toLowerCase().indexOf(q) < 0;
       });
       var n = items.filter(function (i) { return i.querySelector("input").checked; }).length;
-      count.textContent = n ? count.dataset.template.replace("%(n)s", n) : "";
+      count.textContent = n ? count.dataset.template.replace("{n}", n) : "";
     }
     search.addEventListener("input", update);
     picker.addEventListener("change", update);
