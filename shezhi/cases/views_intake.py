@@ -125,7 +125,6 @@ def _intake_page(request: HttpRequest, *, channel: str, template: str, mode: str
             "photo_note": _photo_note(request) if request.method == "POST" else "",
             "pin_area": _home_area(user),
         },
-        status=400 if request.method == "POST" else 200,
     )
 
 
