@@ -77,7 +77,7 @@ def synthetic_case(
     return case_intake(
         intake=Intake(
             channel=rng.choice([Channel.RESIDENT, Channel.PATROL, Channel.HOTLINE]),
-            description=f"{text}（合成演示数据 / synthetic）",
+            description=f"{text}（合成演示数据）",
             title=f"{SYNTHETIC_PREFIX}{text[:24]}",
             category=category,
             lon=lon,
@@ -177,7 +177,7 @@ def _work_case(
     return case_intake(
         intake=Intake(
             channel=intake.pop("channel", Channel.PATROL),
-            description=f"{text}（合成演示数据 / synthetic）",
+            description=f"{text}（合成演示数据）",
             title=f"{SYNTHETIC_PREFIX}{text[:24]}",
             category=category,
             lon=intake.pop("lon", lon),

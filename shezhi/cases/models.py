@@ -450,9 +450,35 @@ class CaseEvent(models.Model):
         return transition.label if transition else self.action
 
     @property
+    def is_system_text(self) -> bool:
+        """Notes and labels the platform wrote itself are stored as "中文 / English"."""
+        return self.actor_id is None or self.kind in (EventKind.ROUTED, EventKind.TRIAGED)
+
+    @property
+    def note_text(self) -> str:
+        """The note in the request's language (a system note holds both; a person's, their own)."""
+        return _one_language(self.note) if self.is_system_text else self.note
+
+    @property
+    def actor_text(self) -> str:
+        if self.actor_id is not None:
+            return self.actor_label or str(self.actor)
+        return _one_language(self.actor_label)
+
+    @property
     def to_state_label(self) -> str:
         """The state the step led to (已签收, 办理中, …), for the timeline."""
         return State(self.to_state).label if self.to_state in State.values else self.to_state
+
+
+def _one_language(text: str) -> str:
+    """ "中文 / English" → the half in the request's language."""
+    from django.utils.translation import get_language
+
+    zh, sep, en = text.partition(" / ")
+    if not sep:
+        return text
+    return en if (get_language() or "").startswith("en") else zh
 
 
 class CalendarDay(models.Model):

@@ -31,6 +31,9 @@
         var box = item.querySelector("input");
         item.hidden = q !== "" && !box.checked && item.textContent.toLowerCase().indexOf(q) < 0;
       });
+      Array.prototype.forEach.call(picker.querySelectorAll(".picker-group"), function (group) {
+        group.hidden = !group.querySelector(".picker-item:not([hidden])");
+      });
       var n = items.filter(function (i) { return i.querySelector("input").checked; }).length;
       count.textContent = n ? count.dataset.template.replace("{n}", n) : "";
     }
