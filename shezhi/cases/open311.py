@@ -537,7 +537,8 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
         attributes=_attributes(request),
         media_url=media_url,
         source_ref=device_id,
-        require_grid=True,
+        # A point outside every grid is refused; an address no one can place goes to 待分拨.
+        require_grid=lat is not None,
         within_actor_area=True,
         require_description=False,
     )

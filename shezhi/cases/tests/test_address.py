@@ -68,3 +68,23 @@ def test_an_unplaceable_address_is_accepted_for_triage_with_its_reading(world):
     assert case.division == world.street_x
     assert "猛追湾街道" in case.routing_note
     assert case.events.filter(kind="triaged").exists()
+
+
+def test_open311_accepts_an_address_only_request_for_triage(world):
+    from django.test import Client
+
+    from shezhi.cases.models import Case, Open311Client
+
+    _client, key = Open311Client.issue(name="app", user=world.sam)
+    response = Client().post(
+        "/open311/v2/requests.json",
+        {
+            "api_key": key,
+            "service_code": "ZF01",
+            "description": "邻居吵架",
+            "address_string": "猛追湾街道某处",
+        },
+    )
+    assert response.status_code == 200, response.content
+    case = Case.objects.get(channel="open311")
+    assert (case.state, case.division) == ("triage", world.street_x)
