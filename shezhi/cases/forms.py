@@ -17,7 +17,7 @@ from shezhi.cases.models import AttributeType, Category, CategoryAttribute, Sati
 
 class CategoryChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Category) -> str:
-        return f"{obj.parent.name} · {obj.name}" if obj.parent else obj.name
+        return f"{obj.parent.display_name} · {obj.display_name}" if obj.parent else obj.display_name
 
 
 def attribute_field_name(category_pk: int, code: str) -> str:

@@ -82,6 +82,13 @@ class Category(models.Model):
     def is_service(self) -> bool:
         return self.parent_id is not None
 
+    @property
+    def display_name(self) -> str:
+        """The name in the request's language (English under the English switch)."""
+        from django.utils.translation import get_language
+
+        return (self.name_en or self.name) if (get_language() or "").startswith("en") else self.name
+
 
 class AttributeType(models.TextChoices):
     """Open311 GeoReport v2 attribute datatypes."""

@@ -152,6 +152,8 @@ def test_errors_are_in_english_under_the_english_switch(world):
     page = rita.post("/cases/new/", _post(world, lamp, description="lamp out")).content.decode()
     assert 'data-testid="error-facility">Please fill in “facility”' in page
     assert "设施类型" not in page
+    assert "Urban and rural construction · Municipal facilities" in page  # the category list too
+    assert "More about “Municipal facilities”" in page
 
 
 def test_a_double_tapped_submit_makes_one_case(world):

@@ -43,5 +43,13 @@
     var button = form.querySelector("button[type=submit]");
     if (button) { button.disabled = true; button.textContent = button.dataset.busy || button.textContent; }
   });
+  // Back to this page from the next one (bfcache): the form may be sent again (the token
+  // makes a repeat return the case already made).
+  window.addEventListener("pageshow", function (e) {
+    if (!e.persisted) { return; }
+    sent = false;
+    var button = form.querySelector("button[type=submit]");
+    if (button) { button.disabled = false; }
+  });
   window.shezhiIntake = { showGroup: showGroup };
 }());
