@@ -106,3 +106,32 @@ def test_a_grid_worker_takes_and_closes_a_dispatched_case(world):
     case.refresh_from_db()
     assert case.state == "replied"
     assert [e.action for e in case.events.filter(actor=world.alice)] == ["sign", "reply"]
+
+
+def test_a_triage_case_is_flagged_and_the_desk_can_place_it(world):
+    from shezhi.cases.models import Category
+    from shezhi.cases.services import Intake, case_intake
+
+    lost = case_intake(
+        intake=Intake(channel="hotline", description="某路口积水", address="猛追湾街道某路口",
+                      category=Category.objects.get(code="ZF01")),
+        actor=world.sam,
+    )  # fmt: skip
+    page = _client(world.sam).get(f"/cases/{lost.code}/").content.decode()
+    assert 'data-testid="triage-note"' in page
+    assert "猛追湾街道" in page
+    assert 'data-testid="group-route"' in page
+    assert 'data-testid="no-location"' in page
+    _client(world.sam).post(f"/cases/{lost.code}/act/", {"action": "route", "grid": world.grid_a.code})
+    lost.refresh_from_db()
+    assert (lost.state, lost.grid) == ("accepted", world.grid_a)
+    page = _client(world.sam).get(f"/cases/{lost.code}/").content.decode()
+    assert 'data-testid="case-map"' in page  # the grid is drawn once the case is placed
+    assert 'data-testid="suggestion"' in page
+
+
+def test_every_located_case_page_has_its_map(world):
+    case = report(world.alice, world.grid_a)
+    page = _client(world.alice).get(f"/cases/{case.code}/").content.decode()
+    assert re.search(r'id="case-map"[^>]*data-lon="104\.\d+" data-lat="30\.\d+"', page)
+    assert 'id="case-area"' in page
