@@ -454,7 +454,7 @@ class CaseEvent(models.Model):
         from shezhi.cases.workflow import TRANSITIONS
 
         transition = TRANSITIONS.get(self.action)
-        return transition.label if transition else self.action
+        return str(transition.label) if transition else self.action
 
     @property
     def is_system_text(self) -> bool:
