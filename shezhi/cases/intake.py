@@ -362,7 +362,9 @@ def _case_intake(*, intake: Intake, actor: User | None, actor_label: str) -> Cas
     now = timezone.now()
     opened = intake.opened_at or now
     description = intake.description.strip()
-    unit = routing.unit_for(intake.category, placement.division) if placement.routed else None
+    # A case closed on the spot (自行处置) is not dispatched anywhere first.
+    routed_unit = routing.unit_for(intake.category, placement.division) if placement.routed else None
+    unit = None if intake.self_handled_note else routed_unit
     first_state = State.ACCEPTED if placement.routed else State.TRIAGE
     case = Case(
         code=f"T{uuid.uuid4().hex[:18]}",
@@ -426,11 +428,11 @@ def _case_intake(*, intake: Intake, actor: User | None, actor_label: str) -> Cas
                 note="按派单规则自动派单 / dispatched by the routing matrix",
             )
         if intake.self_handled_note:
-            _self_close(case, actor, intake.self_handled_note.strip(), now)
+            _self_close(case, actor, intake.self_handled_note.strip(), now, fallback=routed_unit)
     return case
 
 
-def _self_close(case: Case, actor: User | None, note: str, now: dt.datetime) -> None:
+def _self_close(case: Case, actor: User | None, note: str, now: dt.datetime, fallback: Any = None) -> None:
     """自行处置: the grid worker fixed it on the spot; the case is closed by its reporter-handler."""
     from shezhi.cases.models import Unit, UnitKind
     from shezhi.cases.workflow import TRANSITIONS, check
@@ -444,7 +446,7 @@ def _self_close(case: Case, actor: User | None, note: str, now: dt.datetime) -> 
         .first()
         if case.grid_id
         else None
-    )
+    ) or fallback
     if own_unit is not None and own_unit != case.lead_unit:
         case.assignments.filter(role=AssignmentRole.LEAD, active=True).update(active=False)
         Assignment.objects.create(

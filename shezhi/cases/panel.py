@@ -86,8 +86,9 @@ def action_groups(case: Case, user: User) -> list[Group]:
     if role not in _HANDLERS:
         return []
     allowed = {t.name: t for t in available(state=case.state, role=role)}
-    if case.reporter_id is not None:
-        # A reporter with an account rates the case themselves (stars and a comment).
+    if case.reporter_id is not None or case.self_handled:
+        # A reporter with an account rates the case themselves (stars and a comment); a
+        # case its own handler reported and closed on the spot has no one to call back.
         allowed.pop("visit", None)
     groups = []
     for key, label, names in GROUPS:

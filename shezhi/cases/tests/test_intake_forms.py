@@ -206,6 +206,9 @@ def test_a_grid_worker_reports_and_closes_a_small_issue_in_one_step(world, setti
     assert case.closed_at is not None
     event = case.events.get(action="self_close")
     assert (event.actor, event.note, event.to_state) == (world.alice, "已清扫", "closed")
+    assert not case.events.filter(action="dispatch").exists()  # closed on the spot, never sent away
+    assert case.lead_unit.kind == "community"
+    assert case.assignments.get(active=True).report == "已清扫"
     assert "自行处置" in alice.get(f"/cases/{case.code}/").content.decode()
     rows = unit_kpis(
         actor=world.carol, start=case.opened_at.replace(hour=0), end=case.opened_at.replace(year=2100)
