@@ -170,7 +170,7 @@ def eligibility_scan(
                     monthly_yuan=tier.monthly_yuan,
                     enrolled_on=today,
                     cert_due=today + dt.timedelta(days=policy.first_due_days()),
-                    cert_state=CertState.REMINDED,
+                    cert_state=CertState.CURRENT,
                     salt=salt,
                     commitment=commitment(salt, r.id_index),
                     synthetic=r.synthetic,
@@ -183,7 +183,7 @@ def eligibility_scan(
                 Elder.objects.filter(pk=elder.pk).update(
                     status=ElderStatus.ELIGIBLE, exited_on=None, exit_reason="", community=r.household.community,
                     grid=r.household.grid, tier=tier.code, monthly_yuan=tier.monthly_yuan, enrolled_on=today,
-                    cert_due=today + dt.timedelta(days=policy.first_due_days()), cert_state=CertState.REMINDED,
+                    cert_due=today + dt.timedelta(days=policy.first_due_days()), cert_state=CertState.CURRENT,
                 )
                 elder.refresh_from_db()
                 entries.append((elder, "eligibility", _entry(

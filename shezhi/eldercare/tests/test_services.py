@@ -114,22 +114,40 @@ def test_signal_for_an_unknown_person_is_refused(world, elders):
 
 
 def test_two_independent_signals_certify_passively_citing_their_entries(world, elders):
-    elder = elders[0]
-    now = at(2026, 2, 10)
-    s1 = services.signal_record(actor=world.carol, elder_pk=elder.pk, kind=SignalKind.VISIT, observed_at=at(2026, 2, 1), source="volunteer:1", now=now)
+    elder, other = elders[0], elders[1]
+    now = at(2026, 3, 10)
+    services.deadline_scan(now=now)  # due 5 April: reminded from 6 March
+    elder.refresh_from_db()
+    assert elder.cert_state == CertState.REMINDED
+    s1 = services.signal_record(
+        actor=world.carol, elder_pk=elder.pk, kind=SignalKind.VISIT, observed_at=at(2026, 3, 1),
+        source="volunteer:1", now=now,
+    )
     elder.refresh_from_db()
     assert elder.cert_state == CertState.REMINDED  # one signal is not enough
-    s2 = services.signal_record(actor=None, elder_pk=elder.pk, kind=SignalKind.PENSION, observed_at=at(2026, 2, 9), source="import:pension", ref="P-1", now=now)
+    s2 = services.signal_record(
+        actor=None, elder_pk=elder.pk, kind=SignalKind.PENSION, observed_at=at(2026, 3, 9),
+        source="import:pension", ref="P-1", now=now,
+    )
     elder.refresh_from_db()
     assert elder.cert_state == CertState.CURRENT
     cert = elder.certifications.get()
     assert cert.method == "passive" and cert.rule_version == "passive-v1"
     body = json.loads(bytes(cert.record.body))
-    assert body["signals"] == sorted([[2026, s1.record.index], [2026, s2.record.index]], key=lambda p: -p[1]) or sorted(body["signals"]) == sorted([[2026, s1.record.index], [2026, s2.record.index]])
+    assert sorted(body["signals"]) == sorted([[2026, s1.record.index], [2026, s2.record.index]])
+    assert set(cert.signals.all()) == {s1, s2}
+    # the same import twice is refused
+    with pytest.raises(AppError) as exc:
+        services.signal_record(
+            actor=None, elder_pk=elder.pk, kind=SignalKind.PENSION, observed_at=at(2026, 3, 9),
+            source="import:pension", ref="P-1", now=now,
+        )
+    assert exc.value.code == "duplicate_signal"
     # two signals of one kind are not independent
-    other = elders[1]
-    services.signal_record(actor=world.carol, elder_pk=other.pk, kind="visit", observed_at=at(2026, 2, 1), source="grid:1", now=now)
-    services.signal_record(actor=world.carol, elder_pk=other.pk, kind="visit", observed_at=at(2026, 2, 5), source="grid:2", now=now)
+    for day in (1, 5):
+        services.signal_record(
+            actor=world.carol, elder_pk=other.pk, kind="visit", observed_at=at(2026, 3, day), source="grid:1", now=now
+        )
     other.refresh_from_db()
     assert other.cert_state == CertState.REMINDED
 
