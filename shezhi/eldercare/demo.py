@@ -9,7 +9,7 @@ from django.db import transaction
 
 from shezhi.common.pii import blind_index
 from shezhi.people.demo import synthetic_id_number, synthetic_name, synthetic_phone
-from shezhi.people.models import Household, Resident, ResidenceStatus, Sex
+from shezhi.people.models import Household, ResidenceStatus, Resident, Sex
 from shezhi.people.validation import ID_KIND, PHONE_KIND
 from shezhi.places.models import Compound, Division
 
@@ -25,7 +25,9 @@ def ensure_elderly(
     Two are 78–79, so the roll has future entrants; one household is 流动 (not eligible by
     the default policy); the rest are 户籍 or 常住."""
     existing = list(
-        Resident.objects.filter(household__community=community, household__room__startswith=ROOM_PREFIX, synthetic=True)
+        Resident.objects.filter(
+            household__community=community, household__room__startswith=ROOM_PREFIX, synthetic=True
+        )
     )
     if existing:
         return existing
@@ -42,11 +44,16 @@ def ensure_elderly(
     out = []
     with transaction.atomic():
         for i, age in enumerate(ages):
-            status = ResidenceStatus.FLOATING if i == len(ages) - 1 and len(ages) > 6 else (
-                ResidenceStatus.REGISTERED if i % 3 else ResidenceStatus.RESIDENT
+            status = (
+                ResidenceStatus.FLOATING
+                if i == len(ages) - 1 and len(ages) > 6
+                else (ResidenceStatus.REGISTERED if i % 3 else ResidenceStatus.RESIDENT)
             )
             household = Household.objects.create(
-                compound=compounds[i % len(compounds)], room=f"{ROOM_PREFIX}{i + 1:02d}", status=status, synthetic=True
+                compound=compounds[i % len(compounds)],
+                room=f"{ROOM_PREFIX}{i + 1:02d}",
+                status=status,
+                synthetic=True,
             )
             sex = rng.choice((Sex.MALE, Sex.FEMALE))
             birth = dt.date(today.year - age - 1, 1, 1) + dt.timedelta(days=rng.randrange(1, 365))

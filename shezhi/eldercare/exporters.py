@@ -18,7 +18,18 @@ from shezhi.people.services import access_log_export
 if TYPE_CHECKING:
     from shezhi.accounts.models import User
 
-HEADERS = ["序号", "社区", "小区", "姓名", "身份证号", "津贴档次", "月标准（元）", "认证状态", "上次认证", "数据来源"]
+HEADERS = [
+    "序号",
+    "社区",
+    "小区",
+    "姓名",
+    "身份证号",
+    "津贴档次",
+    "月标准（元）",
+    "认证状态",
+    "上次认证",
+    "数据来源",
+]
 
 
 def roll_export_xlsx(*, actor: User, roll: Roll, reason: str, plain: bool = False) -> IO[bytes]:
@@ -26,7 +37,10 @@ def roll_export_xlsx(*, actor: User, roll: Roll, reason: str, plain: bool = Fals
     reason and writes one access-log row (rows, month), masked ones too."""
     require(actor, ElderPermission.EXPORT)
     access_log_export(
-        actor=actor, reason=reason, rows=len(roll.rows), plain=plain,
+        actor=actor,
+        reason=reason,
+        rows=len(roll.rows),
+        plain=plain,
         scope=f"高龄津贴发放名册 {roll.year}-{roll.month:02d}",
     )
     full_names = plain or has_perm(actor, PeoplePermission.EDIT)

@@ -79,7 +79,9 @@ def signer(year: int) -> ledger_note.Signer:
     if os.environ.get(var) or os.environ.get(var + "_FILE"):
         key = ledger_note.signer_from_environment(var)
     else:
-        key = ledger_note.load_signer(_generated(key_dir() / f"log-{int(year)}.key", origin(year), ledger_note.ED25519))
+        key = ledger_note.load_signer(
+            _generated(key_dir() / f"log-{int(year)}.key", origin(year), ledger_note.ED25519)
+        )
     if key.name != origin(year):
         raise MalformedError(f"the key for {year} is named {key.name!r}, not {origin(year)!r}")
     return key
@@ -112,7 +114,8 @@ def embedded_witness() -> bool:
 def witnesses(year: int) -> dict[str, Any]:
     """Witness clients by name: remote ones from ``ELDERCARE_WITNESS_URLS``, plus the embedded one."""
     clients: dict[str, Any] = {
-        name: http_witness_client(url) for name, url in getattr(settings, "ELDERCARE_WITNESS_URLS", {}).items()
+        name: http_witness_client(url)
+        for name, url in getattr(settings, "ELDERCARE_WITNESS_URLS", {}).items()
     }
     if embedded_witness():
         state = Path(getattr(settings, "ELDERCARE_WITNESS_DIR", settings.VAR_DIR / "eldercare-witness"))
@@ -192,7 +195,9 @@ def served_source(year: int) -> Any:
 
 def verify(year: int, *, source: Any = None, min_witnesses: int = 0) -> Report:
     """Run the outsider's verifier over the served tiles (full audit, growth since last run)."""
-    state = Path(getattr(settings, "ELDERCARE_VERIFY_STATE", settings.VAR_DIR / "eldercare-verify-state.json"))
+    state = Path(
+        getattr(settings, "ELDERCARE_VERIFY_STATE", settings.VAR_DIR / "eldercare-verify-state.json")
+    )
     return verify_log(
         source or served_source(year),
         [signer(year).verifier],

@@ -47,10 +47,16 @@ class Elder(models.Model):
         "places.Division", verbose_name=_("所属社区"), on_delete=models.PROTECT, related_name="+"
     )
     grid = models.ForeignKey(
-        "places.Grid", verbose_name=_("所属网格"), null=True, blank=True, on_delete=models.SET_NULL,
+        "places.Grid",
+        verbose_name=_("所属网格"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
-    status = models.CharField(_("状态"), max_length=12, choices=ElderStatus.choices, default=ElderStatus.ELIGIBLE)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=ElderStatus.choices, default=ElderStatus.ELIGIBLE
+    )
     tier = models.CharField(_("津贴档次"), max_length=12)
     monthly_yuan = models.PositiveIntegerField(_("月标准（元）"))
     enrolled_on = models.DateField(_("纳入日期"))
@@ -105,6 +111,10 @@ class LedgerRecord(models.Model):
     def __str__(self) -> str:
         return f"{self.year}#{self.index} {self.event}"
 
+    @property
+    def body_text(self) -> str:
+        return bytes(self.body).decode()
+
 
 class CertMethod(models.TextChoices):
     VISIT = "visit", _("社区工作者上门")
@@ -144,6 +154,9 @@ class Certification(models.Model):
         verbose_name_plural = _("高龄认证")
         ordering = ["-certified_at"]
         constraints = [models.UniqueConstraint(fields=["elder", "year"], name="eldercare_one_cert_a_year")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.method}"
 
 
 class SignalKind(models.TextChoices):
@@ -191,6 +204,9 @@ class Signal(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.observed_at:%Y-%m-%d}"
+
 
 class Reminder(models.Model):
     """A reminder the deadline scan sent (written once, by the scan's compare-and-swap winner)."""
@@ -205,6 +221,9 @@ class Reminder(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.due}"
 
 
 class AppealStatus(models.TextChoices):
@@ -233,12 +252,17 @@ class Appeal(models.Model):
     class Meta:
         ordering = ["-filed_at"]
 
+    def __str__(self) -> str:
+        return f"{self.status} {self.filed_at:%Y-%m-%d}"
+
 
 class CheckIn(models.Model):
     """社区报到: a resident or newcomer registers arrival in a compound (who, where from, when)."""
 
     compound = models.ForeignKey("places.Compound", verbose_name=_("小区（院落）"), on_delete=models.PROTECT)
-    community = models.ForeignKey("places.Division", on_delete=models.PROTECT, related_name="+", editable=False)
+    community = models.ForeignKey(
+        "places.Division", on_delete=models.PROTECT, related_name="+", editable=False
+    )
     grid = models.ForeignKey(
         "places.Grid", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
@@ -246,7 +270,9 @@ class CheckIn(models.Model):
     phone = EncryptedTextField(_("联系电话"), blank=True)
     from_place = models.CharField(_("从何处来"), max_length=120)
     arrived_on = models.DateField(_("到达日期"))
-    elder = models.ForeignKey(Elder, null=True, blank=True, on_delete=models.SET_NULL, related_name="checkins")
+    elder = models.ForeignKey(
+        Elder, null=True, blank=True, on_delete=models.SET_NULL, related_name="checkins"
+    )
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -270,6 +296,9 @@ class CheckIn(models.Model):
     def masked_name(self) -> str:
         return mask_name(self.name)
 
+    def __str__(self) -> str:
+        return f"{self.masked_name} {self.arrived_on}"
+
 
 class PublishedCheckpoint(models.Model):
     """Each checkpoint the log published, with its witness cosignatures (the auditor's history)."""
@@ -286,6 +315,9 @@ class PublishedCheckpoint(models.Model):
     class Meta:
         ordering = ["-published_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.year} size {self.size}"
+
 
 class VerificationRun(models.Model):
     """One run of shezhi.ledger.verify over the served tiles, as the auditor saw it."""
@@ -301,3 +333,6 @@ class VerificationRun(models.Model):
 
     class Meta:
         ordering = ["-ran_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.year} {'ok' if self.ok else 'fail'}"

@@ -65,8 +65,7 @@ def status(year: int) -> dict[str, Any]:
         "log_key": logbook.log_vkey(year),
         "witness_keys": logbook.witness_vkeys(),
         "witnesses": [
-            {"name": v.name, "time": dt.datetime.fromtimestamp(ts, tz=dt.UTC)}
-            for v, ts in signed.witnesses
+            {"name": v.name, "time": dt.datetime.fromtimestamp(ts, tz=dt.UTC)} for v, ts in signed.witnesses
         ],
         "note": signed.raw.decode(),
     }

@@ -14,8 +14,8 @@ from shezhi.eldercare import policy, rollstate
 from shezhi.eldercare.models import (
     Appeal,
     AppealStatus,
-    CertState,
     Certification,
+    CertState,
     CheckIn,
     Elder,
     ElderStatus,
@@ -35,14 +35,16 @@ def _require(actor: User, perm: ElderPermission) -> None:
 
 def elder_list(*, actor: User) -> QuerySet[Elder]:
     _require(actor, ElderPermission.VIEW)
-    return Elder.objects.visible_to(actor).select_related("resident__household__compound", "community", "grid")
+    return Elder.objects.visible_to(actor).select_related(
+        "resident__household__compound", "community", "grid"
+    )
 
 
 def elder_get(*, actor: User, pk: int) -> Elder:
     _require(actor, ElderPermission.VIEW)
-    return Elder.objects.select_related("resident__household__compound", "community", "grid").get_visible_or_404(
-        actor, pk=pk
-    )
+    return Elder.objects.select_related(
+        "resident__household__compound", "community", "grid"
+    ).get_visible_or_404(actor, pk=pk)
 
 
 @dataclass
@@ -61,7 +63,9 @@ def worklist(*, actor: User, limit: int = 200) -> Worklist:
         overdue=list(qs.filter(status=ElderStatus.ELIGIBLE, cert_state=CertState.OVERDUE)[:limit]),
         suspended=list(qs.filter(status=ElderStatus.SUSPENDED)[:limit]),
         appeals=list(
-            Appeal.objects.visible_to(actor).filter(status=AppealStatus.OPEN).select_related("elder__resident")[:limit]
+            Appeal.objects.visible_to(actor)
+            .filter(status=AppealStatus.OPEN)
+            .select_related("elder__resident")[:limit]
         ),
     )
 
@@ -128,7 +132,9 @@ def roll(*, actor: User, year: int, month: int, community_code: str = "") -> Rol
     moved = rollstate.changes(bodies, start, end)
     amounts = {t.code: t.monthly_yuan for t in policy.tiers()}
     out = Roll(year=year, month=month)
-    for c, tier in sorted(rollstate.payable(states).items(), key=lambda kv: elders[kv[0]].pk if kv[0] in elders else 0):
+    for c, tier in sorted(
+        rollstate.payable(states).items(), key=lambda kv: elders[kv[0]].pk if kv[0] in elders else 0
+    ):
         if c in elders:
             out.rows.append(RollRow(elders[c], tier, amounts.get(tier, 0)))
     out.entered = [elders[c] for c in moved.entered if c in elders]

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 
 from shezhi.accounts.roles import Role
@@ -22,11 +21,12 @@ from shezhi.common.images import photo_clean
 from shezhi.common.pii import blind_index
 from shezhi.eldercare import logbook, policy
 from shezhi.eldercare.models import (
+    SIGNAL_WEIGHTS,
     Appeal,
     AppealStatus,
+    Certification,
     CertMethod,
     CertState,
-    Certification,
     CheckIn,
     Elder,
     ElderStatus,
@@ -35,7 +35,6 @@ from shezhi.eldercare.models import (
     Reminder,
     Signal,
     SignalKind,
-    SIGNAL_WEIGHTS,
 )
 from shezhi.eldercare.permissions import ElderPermission, has_perm
 from shezhi.people.models import Resident, TagSet
@@ -53,7 +52,9 @@ class Refused(AppError):
     """A decision refused with a precise reason; nothing was written or appended."""
 
     def __init__(self, code: str, zh: str, en: str, *, status: int = 422, field: str = "") -> None:
-        super().__init__(zh, en, status=status, code=code, problems=[Problem(code, zh, en, field)] if field else [])
+        super().__init__(
+            zh, en, status=status, code=code, problems=[Problem(code, zh, en, field)] if field else []
+        )
 
 
 def require(actor: User | None, perm: ElderPermission) -> None:
@@ -74,7 +75,9 @@ def _role(actor: User | None) -> str:
 
 def commitment(salt: str, id_index: str) -> str:
     """The salted commitment the log carries instead of the person (SHA-256, hex)."""
-    return hashlib.sha256(b"shezhi/eldercare/person/v1\n" + bytes.fromhex(salt) + id_index.encode()).hexdigest()
+    return hashlib.sha256(
+        b"shezhi/eldercare/person/v1\n" + bytes.fromhex(salt) + id_index.encode()
+    ).hexdigest()
 
 
 # ------------------------------------------------------------------------------ the log
@@ -175,26 +178,69 @@ def eligibility_scan(
                     commitment=commitment(salt, r.id_index),
                     synthetic=r.synthetic,
                 )
-                entries.append((elder, "eligibility", _entry(
-                    elder, "eligibility", now, actor, policy.ELIGIBILITY_RULE, decision="enter", tier=tier.code
-                )))
+                entries.append(
+                    (
+                        elder,
+                        "eligibility",
+                        _entry(
+                            elder,
+                            "eligibility",
+                            now,
+                            actor,
+                            policy.ELIGIBILITY_RULE,
+                            decision="enter",
+                            tier=tier.code,
+                        ),
+                    )
+                )
                 report.entered.append(elder.pk)
             elif elder.status == ElderStatus.EXITED and elder.exit_reason != ExitReason.DEATH:
                 Elder.objects.filter(pk=elder.pk).update(
-                    status=ElderStatus.ELIGIBLE, exited_on=None, exit_reason="", community=r.household.community,
-                    grid=r.household.grid, tier=tier.code, monthly_yuan=tier.monthly_yuan, enrolled_on=today,
-                    cert_due=today + dt.timedelta(days=policy.first_due_days()), cert_state=CertState.CURRENT,
+                    status=ElderStatus.ELIGIBLE,
+                    exited_on=None,
+                    exit_reason="",
+                    community=r.household.community,
+                    grid=r.household.grid,
+                    tier=tier.code,
+                    monthly_yuan=tier.monthly_yuan,
+                    enrolled_on=today,
+                    cert_due=today + dt.timedelta(days=policy.first_due_days()),
+                    cert_state=CertState.CURRENT,
                 )
                 elder.refresh_from_db()
-                entries.append((elder, "eligibility", _entry(
-                    elder, "eligibility", now, actor, policy.ELIGIBILITY_RULE, decision="enter", tier=tier.code
-                )))
+                entries.append(
+                    (
+                        elder,
+                        "eligibility",
+                        _entry(
+                            elder,
+                            "eligibility",
+                            now,
+                            actor,
+                            policy.ELIGIBILITY_RULE,
+                            decision="enter",
+                            tier=tier.code,
+                        ),
+                    )
+                )
                 report.entered.append(elder.pk)
             elif elder.status != ElderStatus.EXITED and elder.tier != tier.code:
                 Elder.objects.filter(pk=elder.pk).update(tier=tier.code, monthly_yuan=tier.monthly_yuan)
-                entries.append((elder, "eligibility", _entry(
-                    elder, "eligibility", now, actor, policy.ELIGIBILITY_RULE, decision="tier", tier=tier.code
-                )))
+                entries.append(
+                    (
+                        elder,
+                        "eligibility",
+                        _entry(
+                            elder,
+                            "eligibility",
+                            now,
+                            actor,
+                            policy.ELIGIBILITY_RULE,
+                            decision="tier",
+                            tier=tier.code,
+                        ),
+                    )
+                )
                 report.retiered.append(elder.pk)
         # Moves: an elder whose household is no longer in the community they are paid in.
         enrolled = Elder.objects.exclude(status=ElderStatus.EXITED).select_related(
@@ -216,7 +262,11 @@ def _exit(elder: Elder, reason: str, when: dt.datetime, actor: User | None) -> t
     Elder.objects.filter(pk=elder.pk).update(
         status=ElderStatus.EXITED, exited_on=timezone.localdate(when), exit_reason=reason
     )
-    return elder, "eligibility", _entry(elder, "eligibility", when, actor, policy.ELIGIBILITY_RULE, decision="exit", reason=reason)
+    return (
+        elder,
+        "eligibility",
+        _entry(elder, "eligibility", when, actor, policy.ELIGIBILITY_RULE, decision="exit", reason=reason),
+    )
 
 
 def elder_exit(*, actor: User, elder: Elder, reason: str, now: dt.datetime | None = None) -> LedgerRecord:
@@ -287,7 +337,9 @@ def _certify(
     items = [(elder, "certification", _entry(elder, "certification", now, actor, rule, **extra))]
     reinstated = elder.status == ElderStatus.SUSPENDED
     if reinstated:
-        items.append((elder, "reinstatement", _entry(elder, "reinstatement", now, actor, rule, method=method)))
+        items.append(
+            (elder, "reinstatement", _entry(elder, "reinstatement", now, actor, rule, method=method))
+        )
     today = timezone.localdate(now)
     updated = Elder.objects.filter(pk=elder.pk, status=elder.status).update(
         status=ElderStatus.ELIGIBLE,
@@ -296,7 +348,9 @@ def _certify(
         cert_state=CertState.CURRENT,
     )
     if updated != 1:
-        raise Refused("changed", "记录已被他人修改，请刷新后重试", "the record changed meanwhile; reload", status=409)
+        raise Refused(
+            "changed", "记录已被他人修改，请刷新后重试", "the record changed meanwhile; reload", status=409
+        )
     records = _append(items, now)
     cert = Certification.objects.create(
         elder=elder,
@@ -343,10 +397,17 @@ def certify(
             problems += bad
         if lon is None or lat is None or not (73 <= lon <= 136 and 3 <= lat <= 54):
             problems.append(
-                Problem("geotag_required", "上门认证须带定位（经纬度）", "a visit needs its location (lon, lat)", "lon")
+                Problem(
+                    "geotag_required",
+                    "上门认证须带定位（经纬度）",
+                    "a visit needs its location (lon, lat)",
+                    "lon",
+                )
             )
         if problems:
-            raise AppError.from_problems(problems, status=422, code="invalid", lead=("输入有误：", "invalid input: "))
+            raise AppError.from_problems(
+                problems, status=422, code="invalid", lead=("输入有误：", "invalid input: ")
+            )
     with transaction.atomic():
         elder = Elder.objects.select_for_update().select_related("community", "grid").get(pk=elder.pk)
         return _certify(elder, method=method, now=now, actor=actor, photo=clean, lon=lon, lat=lat)
@@ -383,26 +444,49 @@ def signal_record(
     else:
         elder = Elder.objects.filter(pk=elder_pk).first()
     if elder is None:
-        raise Refused("unknown_person", "没有这位老人（或不在您的辖区）", "no such person in your area", status=404, field="elder")
+        raise Refused(
+            "unknown_person",
+            "没有这位老人（或不在您的辖区）",
+            "no such person in your area",
+            status=404,
+            field="elder",
+        )
     if kind not in SignalKind.values:
         raise Refused("invalid_choice", "信号类型无效", "unknown signal kind", field="kind")
     if observed_at > now + dt.timedelta(minutes=5):
-        raise Refused("future", "信号时间不能晚于现在", "a signal cannot be in the future", field="observed_at")
+        raise Refused(
+            "future", "信号时间不能晚于现在", "a signal cannot be in the future", field="observed_at"
+        )
     if elder.status == ElderStatus.EXITED:
         raise Refused("exited", "此人已退出名册", "this person has left the roll", status=409)
     if ref and Signal.objects.filter(elder=elder, kind=kind, ref=ref).exists():
-        raise Refused("duplicate_signal", "该信号已记录", "this signal is already recorded", status=409, field="ref")
+        raise Refused(
+            "duplicate_signal", "该信号已记录", "this signal is already recorded", status=409, field="ref"
+        )
     weight = SIGNAL_WEIGHTS[SignalKind(kind)] if weight is None else int(weight)
     with transaction.atomic():
         elder = Elder.objects.select_for_update().select_related("community", "grid").get(pk=elder.pk)
         body = _entry(
-            elder, "signal", now, actor, policy.passive_rule().version,
-            kind=kind, weight=weight, observed=logbook.utc_stamp(observed_at), source=source.split(":")[0],
+            elder,
+            "signal",
+            now,
+            actor,
+            policy.passive_rule().version,
+            kind=kind,
+            weight=weight,
+            observed=logbook.utc_stamp(observed_at),
+            source=source.split(":")[0],
         )
         record = _append([(elder, "signal", body)], now)[0]
         signal = Signal.objects.create(
-            elder=elder, kind=kind, source=source[:60], ref=ref[:60], observed_at=observed_at,
-            weight=weight, recorded_by=actor, record=record,
+            elder=elder,
+            kind=kind,
+            source=source[:60],
+            ref=ref[:60],
+            observed_at=observed_at,
+            weight=weight,
+            recorded_by=actor,
+            record=record,
         )
         passive_evaluate(elder=elder, now=now)
     return signal
@@ -429,7 +513,10 @@ def passive_evaluate(*, elder: Elder, now: dt.datetime) -> Certification | None:
 
     Only for a person who is due (reminded) or overdue and not yet certified this year; a
     suspended allowance comes back only by a visit, the centre, the person, or an appeal."""
-    if elder.status != ElderStatus.ELIGIBLE or elder.cert_state not in (CertState.REMINDED, CertState.OVERDUE):
+    if elder.status != ElderStatus.ELIGIBLE or elder.cert_state not in (
+        CertState.REMINDED,
+        CertState.OVERDUE,
+    ):
         return None
     if Certification.objects.filter(elder=elder, year=timezone.localdate(now).year).exists():
         return None
@@ -437,7 +524,9 @@ def passive_evaluate(*, elder: Elder, now: dt.datetime) -> Certification | None:
     recent = list(
         Signal.objects.filter(
             elder=elder, observed_at__gt=now - dt.timedelta(days=rule.window_days), observed_at__lte=now
-        ).select_related("record").order_by("-observed_at", "-id")
+        )
+        .select_related("record")
+        .order_by("-observed_at", "-id")
     )
     chosen = _independent(recent, rule)
     if chosen is None:
@@ -454,14 +543,20 @@ class ScanReport:
     passive: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {"reminded": self.reminded, "overdue": self.overdue, "suspended": self.suspended, "passive": self.passive}
+        return {
+            "reminded": self.reminded,
+            "overdue": self.overdue,
+            "suspended": self.suspended,
+            "passive": self.passive,
+        }
 
 
 def _claim(elder: Elder, old: str, new: str) -> bool:
     """Compare-and-swap: only the scan whose update changed the row acts on it."""
     return (
-        Elder.objects.filter(pk=elder.pk, cert_state=old, cert_due=elder.cert_due, status=ElderStatus.ELIGIBLE)
-        .update(cert_state=new)
+        Elder.objects.filter(
+            pk=elder.pk, cert_state=old, cert_due=elder.cert_due, status=ElderStatus.ELIGIBLE
+        ).update(cert_state=new)
         == 1
     )
 
@@ -472,10 +567,14 @@ def deadline_scan(*, now: dt.datetime | None = None) -> ScanReport:
     today = timezone.localdate(now)
     report = ScanReport()
     live = Elder.objects.filter(status=ElderStatus.ELIGIBLE).select_related("community", "grid")
-    for elder in live.filter(cert_state=CertState.CURRENT, cert_due__lte=today + dt.timedelta(days=policy.remind_days())):
+    for elder in live.filter(
+        cert_state=CertState.CURRENT, cert_due__lte=today + dt.timedelta(days=policy.remind_days())
+    ):
         with transaction.atomic():
             if _claim(elder, CertState.CURRENT, CertState.REMINDED):
-                Reminder.objects.create(elder=elder, kind=CertState.REMINDED, due=elder.cert_due, created_at=now)
+                Reminder.objects.create(
+                    elder=elder, kind=CertState.REMINDED, due=elder.cert_due, created_at=now
+                )
                 report.reminded += 1
     # Signals already held may certify passively before anything goes overdue.
     for elder in live.filter(cert_state__in=[CertState.REMINDED, CertState.OVERDUE]):
@@ -486,20 +585,32 @@ def deadline_scan(*, now: dt.datetime | None = None) -> ScanReport:
     for elder in live.filter(cert_state=CertState.REMINDED, cert_due__lt=today):
         with transaction.atomic():
             if _claim(elder, CertState.REMINDED, CertState.OVERDUE):
-                Reminder.objects.create(elder=elder, kind=CertState.OVERDUE, due=elder.cert_due, created_at=now)
+                Reminder.objects.create(
+                    elder=elder, kind=CertState.OVERDUE, due=elder.cert_due, created_at=now
+                )
                 report.overdue += 1
-    for elder in live.filter(cert_state=CertState.OVERDUE, cert_due__lt=today - dt.timedelta(days=policy.grace_days())):
+    for elder in live.filter(
+        cert_state=CertState.OVERDUE, cert_due__lt=today - dt.timedelta(days=policy.grace_days())
+    ):
         with transaction.atomic():
             claimed = (
                 Elder.objects.filter(
-                    pk=elder.pk, cert_state=CertState.OVERDUE, cert_due=elder.cert_due, status=ElderStatus.ELIGIBLE
+                    pk=elder.pk,
+                    cert_state=CertState.OVERDUE,
+                    cert_due=elder.cert_due,
+                    status=ElderStatus.ELIGIBLE,
                 ).update(cert_state=CertState.SUSPENDED, status=ElderStatus.SUSPENDED)
                 == 1
             )
             if claimed:
                 body = _entry(
-                    elder, "suspension", now, None, policy.CERT_RULE,
-                    reason="unconfirmed", due=elder.cert_due.isoformat(),
+                    elder,
+                    "suspension",
+                    now,
+                    None,
+                    policy.CERT_RULE,
+                    reason="unconfirmed",
+                    due=elder.cert_due.isoformat(),
                 )
                 _append([(elder, "suspension", body)], now)
                 report.suspended += 1
@@ -512,17 +623,33 @@ def appeal_file(*, actor: User, elder_pk: int, reason: str, now: dt.datetime | N
     require(actor, ElderPermission.CERTIFY)
     elder = elder_visible(actor, elder_pk)
     if len((reason or "").strip()) < 4:
-        raise Refused("reason_required", "请填写申诉理由（至少 4 个字）", "give a reason (at least 4 characters)", field="reason")
+        raise Refused(
+            "reason_required",
+            "请填写申诉理由（至少 4 个字）",
+            "give a reason (at least 4 characters)",
+            field="reason",
+        )
     if elder.appeals.filter(status=AppealStatus.OPEN).exists():
         raise Refused("appeal_open", "已有待复核的申诉", "an appeal is already open", status=409)
     now = now or timezone.now()
     with transaction.atomic():
         appeal = Appeal.objects.create(elder=elder, reason=reason.strip()[:300], filed_by=actor, filed_at=now)
-        _append([(elder, "appeal", _entry(elder, "appeal", now, actor, policy.CERT_RULE, decision="filed", appeal=appeal.pk))], now)
+        _append(
+            [
+                (
+                    elder,
+                    "appeal",
+                    _entry(elder, "appeal", now, actor, policy.CERT_RULE, decision="filed", appeal=appeal.pk),
+                )
+            ],
+            now,
+        )
     return appeal
 
 
-def appeal_decide(*, actor: User, appeal_pk: int, upheld: bool, note: str = "", now: dt.datetime | None = None) -> Appeal:
+def appeal_decide(
+    *, actor: User, appeal_pk: int, upheld: bool, note: str = "", now: dt.datetime | None = None
+) -> Appeal:
     """Decide an appeal; an upheld appeal of a suspended person reinstates (and certifies) them."""
     require(actor, ElderPermission.DECIDE)
     appeal = Appeal.objects.select_related("elder").get_visible_or_404(actor, pk=appeal_pk)
@@ -532,18 +659,44 @@ def appeal_decide(*, actor: User, appeal_pk: int, upheld: bool, note: str = "", 
     with transaction.atomic():
         claimed = Appeal.objects.filter(pk=appeal.pk, status=AppealStatus.OPEN).update(
             status=AppealStatus.UPHELD if upheld else AppealStatus.REJECTED,
-            decided_by=actor, decided_at=now, decision_note=note[:300],
+            decided_by=actor,
+            decided_at=now,
+            decision_note=note[:300],
         )
         if claimed != 1:
-            raise Refused("appeal_decided", "该申诉已复核", "this appeal has already been decided", status=409)
+            raise Refused(
+                "appeal_decided", "该申诉已复核", "this appeal has already been decided", status=409
+            )
         elder = Elder.objects.select_for_update().select_related("community", "grid").get(pk=appeal.elder_id)
         decision = "upheld" if upheld else "rejected"
-        _append([(elder, "appeal", _entry(elder, "appeal", now, actor, policy.CERT_RULE, decision=decision, appeal=appeal.pk))], now)
+        _append(
+            [
+                (
+                    elder,
+                    "appeal",
+                    _entry(
+                        elder, "appeal", now, actor, policy.CERT_RULE, decision=decision, appeal=appeal.pk
+                    ),
+                )
+            ],
+            now,
+        )
         year = timezone.localdate(now).year
         if upheld and elder.status == ElderStatus.SUSPENDED:
             if Certification.objects.filter(elder=elder, year=year).exists():
-                Elder.objects.filter(pk=elder.pk).update(status=ElderStatus.ELIGIBLE, cert_state=CertState.CURRENT)
-                _append([(elder, "reinstatement", _entry(elder, "reinstatement", now, actor, policy.CERT_RULE, method="appeal"))], now)
+                Elder.objects.filter(pk=elder.pk).update(
+                    status=ElderStatus.ELIGIBLE, cert_state=CertState.CURRENT
+                )
+                _append(
+                    [
+                        (
+                            elder,
+                            "reinstatement",
+                            _entry(elder, "reinstatement", now, actor, policy.CERT_RULE, method="appeal"),
+                        )
+                    ],
+                    now,
+                )
             else:
                 _certify(elder, method=CertMethod.APPEAL, now=now, actor=actor)
     appeal.refresh_from_db()
@@ -575,13 +728,27 @@ def checkin_register(
     if actor.role != Role.RESIDENT:
         own = CompoundModel.objects.visible_to(actor).filter(pk=compound.pk)
     if not own.exists():
-        problems.append(Problem("unknown_compound", "小区不存在或不在本社区", "compound not found in your community", "compound"))
+        problems.append(
+            Problem(
+                "unknown_compound",
+                "小区不存在或不在本社区",
+                "compound not found in your community",
+                "compound",
+            )
+        )
     if not 1 <= len((name or "").strip()) <= 64:
         problems.append(Problem("required", "请填写姓名", "give the name", "name"))
     if not 1 <= len((from_place or "").strip()) <= 120:
         problems.append(Problem("required", "请填写从何处来", "say where from", "from_place"))
     if arrived_on > timezone.localdate(now) or arrived_on < timezone.localdate(now) - dt.timedelta(days=366):
-        problems.append(Problem("bad_date", "到达日期须在过去一年内且不晚于今天", "the arrival date must be within the past year", "arrived_on"))
+        problems.append(
+            Problem(
+                "bad_date",
+                "到达日期须在过去一年内且不晚于今天",
+                "the arrival date must be within the past year",
+                "arrived_on",
+            )
+        )
     if phone:
         try:
             phone = mobile_validate(phone)
@@ -593,16 +760,29 @@ def checkin_register(
         if elder is None or elder.community_id != compound.community_id:
             problems.append(Problem("unknown_code", "认证码不正确", "the person's code is not valid", "code"))
     if problems:
-        raise AppError.from_problems(problems, status=422, code="invalid", lead=("输入有误：", "invalid input: "))
+        raise AppError.from_problems(
+            problems, status=422, code="invalid", lead=("输入有误：", "invalid input: ")
+        )
     with transaction.atomic():
         checkin = CheckIn.objects.create(
-            compound=compound, name=name.strip(), phone=phone, from_place=from_place.strip(),
-            arrived_on=arrived_on, elder=elder, registered_by=actor, created_at=now,
+            compound=compound,
+            name=name.strip(),
+            phone=phone,
+            from_place=from_place.strip(),
+            arrived_on=arrived_on,
+            elder=elder,
+            registered_by=actor,
+            created_at=now,
         )
         if elder is not None and elder.status != ElderStatus.EXITED:
             observed = timezone.make_aware(dt.datetime.combine(arrived_on, dt.time(12)))
             signal_record(
-                actor=None, elder_pk=elder.pk, kind=SignalKind.CHECKIN, observed_at=min(observed, now),
-                source=f"checkin:{checkin.pk}", ref=f"checkin-{checkin.pk}", now=now,
+                actor=None,
+                elder_pk=elder.pk,
+                kind=SignalKind.CHECKIN,
+                observed_at=min(observed, now),
+                source=f"checkin:{checkin.pk}",
+                ref=f"checkin-{checkin.pk}",
+                now=now,
             )
     return checkin

@@ -46,6 +46,7 @@ def elders(world):
     from shezhi.people.models import Resident
 
     services.eligibility_scan(
-        now=at(2026, 1, 5), residents=Resident.objects.filter(household__community=community).select_related("household")
+        now=at(2026, 1, 5),
+        residents=Resident.objects.filter(household__community=community).select_related("household"),
     )
     return list(Elder.objects.filter(community=community).select_related("resident", "grid", "community"))

@@ -58,8 +58,13 @@ def test_scan_again_appends_nothing(world, elders):
 def test_visit_certification_with_photo_and_geotag(world, elders):
     elder = Elder.objects.visible_to(world.alice).first()
     cert = services.certify(
-        actor=world.alice, elder_pk=elder.pk, method=CertMethod.VISIT, now=at(2026, 2, 1),
-        photo=jpeg(), lon=104.08, lat=30.66,
+        actor=world.alice,
+        elder_pk=elder.pk,
+        method=CertMethod.VISIT,
+        now=at(2026, 2, 1),
+        photo=jpeg(),
+        lon=104.08,
+        lat=30.66,
     )
     assert cert.photo and cert.record.event == "certification"
     elder.refresh_from_db()
@@ -107,7 +112,12 @@ def test_signal_for_an_unknown_person_is_refused(world, elders):
     before = log_size()
     with pytest.raises(AppError) as exc:
         services.signal_record(
-            actor=world.carol, elder_pk=999999, kind="visit", observed_at=at(2026, 2, 1), source="grid:x", now=at(2026, 2, 1)
+            actor=world.carol,
+            elder_pk=999999,
+            kind="visit",
+            observed_at=at(2026, 2, 1),
+            source="grid:x",
+            now=at(2026, 2, 1),
         )
     assert exc.value.code == "unknown_person" and exc.value.status == 404
     assert log_size() == before
@@ -120,14 +130,23 @@ def test_two_independent_signals_certify_passively_citing_their_entries(world, e
     elder.refresh_from_db()
     assert elder.cert_state == CertState.REMINDED
     s1 = services.signal_record(
-        actor=world.carol, elder_pk=elder.pk, kind=SignalKind.VISIT, observed_at=at(2026, 3, 1),
-        source="volunteer:1", now=now,
+        actor=world.carol,
+        elder_pk=elder.pk,
+        kind=SignalKind.VISIT,
+        observed_at=at(2026, 3, 1),
+        source="volunteer:1",
+        now=now,
     )
     elder.refresh_from_db()
     assert elder.cert_state == CertState.REMINDED  # one signal is not enough
     s2 = services.signal_record(
-        actor=None, elder_pk=elder.pk, kind=SignalKind.PENSION, observed_at=at(2026, 3, 9),
-        source="import:pension", ref="P-1", now=now,
+        actor=None,
+        elder_pk=elder.pk,
+        kind=SignalKind.PENSION,
+        observed_at=at(2026, 3, 9),
+        source="import:pension",
+        ref="P-1",
+        now=now,
     )
     elder.refresh_from_db()
     assert elder.cert_state == CertState.CURRENT
@@ -139,14 +158,24 @@ def test_two_independent_signals_certify_passively_citing_their_entries(world, e
     # the same import twice is refused
     with pytest.raises(AppError) as exc:
         services.signal_record(
-            actor=None, elder_pk=elder.pk, kind=SignalKind.PENSION, observed_at=at(2026, 3, 9),
-            source="import:pension", ref="P-1", now=now,
+            actor=None,
+            elder_pk=elder.pk,
+            kind=SignalKind.PENSION,
+            observed_at=at(2026, 3, 9),
+            source="import:pension",
+            ref="P-1",
+            now=now,
         )
     assert exc.value.code == "duplicate_signal"
     # two signals of one kind are not independent
     for day in (1, 5):
         services.signal_record(
-            actor=world.carol, elder_pk=other.pk, kind="visit", observed_at=at(2026, 3, day), source="grid:1", now=now
+            actor=world.carol,
+            elder_pk=other.pk,
+            kind="visit",
+            observed_at=at(2026, 3, day),
+            source="grid:1",
+            now=now,
         )
     other.refresh_from_db()
     assert other.cert_state == CertState.REMINDED
@@ -195,8 +224,12 @@ def test_suspension_then_appeal_reinstates(world, elders):
     services.deadline_scan(now=at(due.year, due.month, due.day) + dt.timedelta(days=policy.grace_days() + 1))
     elder.refresh_from_db()
     assert elder.status == ElderStatus.SUSPENDED
-    appeal = services.appeal_file(actor=world.carol, elder_pk=elder.pk, reason="老人住院，家属已电话确认", now=at(2026, 7, 1))
-    services.appeal_decide(actor=world.carol, appeal_pk=appeal.pk, upheld=True, note="属实", now=at(2026, 7, 2))
+    appeal = services.appeal_file(
+        actor=world.carol, elder_pk=elder.pk, reason="老人住院，家属已电话确认", now=at(2026, 7, 1)
+    )
+    services.appeal_decide(
+        actor=world.carol, appeal_pk=appeal.pk, upheld=True, note="属实", now=at(2026, 7, 2)
+    )
     elder.refresh_from_db()
     assert elder.status == ElderStatus.ELIGIBLE
     events = list(elder.records.values_list("event", flat=True))
@@ -207,14 +240,23 @@ def test_checkin_with_a_person_code_is_a_signal(world, elders):
     elder = elders[0]
     code = services.person_code_issue(actor=world.carol, elder=elder)
     checkin = services.checkin_register(
-        actor=world.rita, compound=elder.resident.household.compound, name="张三", from_place="成都市武侯区",
-        arrived_on=dt.date(2026, 3, 1), code=code, now=at(2026, 3, 2),
+        actor=world.rita,
+        compound=elder.resident.household.compound,
+        name="张三",
+        from_place="成都市武侯区",
+        arrived_on=dt.date(2026, 3, 1),
+        code=code,
+        now=at(2026, 3, 2),
     )
     assert checkin.elder == elder
     assert elder.signals.get().kind == "checkin"
     with pytest.raises(AppError) as exc:
         services.checkin_register(
-            actor=world.rita, compound=elder.resident.household.compound, name="", from_place="",
-            arrived_on=dt.date(2030, 1, 1), now=at(2026, 3, 2),
+            actor=world.rita,
+            compound=elder.resident.household.compound,
+            name="",
+            from_place="",
+            arrived_on=dt.date(2030, 1, 1),
+            now=at(2026, 3, 2),
         )
     assert {p.field for p in exc.value.problems} == {"name", "from_place", "arrived_on"}

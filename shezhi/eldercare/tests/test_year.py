@@ -33,7 +33,9 @@ def test_a_year_of_certifications(world, elders):
     residents = Resident.objects.filter(household__community=community).select_related("household")
     by_age = sorted(elders, key=lambda e: e.resident.birth_date, reverse=True)  # youngest first
     a, b, c, d = by_age[:4]
-    waiting = Resident.objects.filter(household__community=community, elder=None, birth_date__lte=dt.date(1946, 12, 31))
+    waiting = Resident.objects.filter(
+        household__community=community, elder=None, birth_date__lte=dt.date(1946, 12, 31)
+    )
     turning_80 = {r.pk: r.birth_date.replace(year=2026) for r in waiting if r.birth_date.year == 1946}
     entered_on: dict[int, dt.date] = {}
     code_d = services.person_code_issue(actor=world.carol, elder=d)
@@ -51,12 +53,20 @@ def test_a_year_of_certifications(world, elders):
                 services.certify(actor=world.carol, elder_pk=a.pk, method="centre")
             if day == dt.date(2026, 3, 20):
                 services.signal_record(
-                    actor=world.carol, elder_pk=b.pk, kind="visit", observed_at=at(2026, 3, 20, 8), source="grid:visit"
+                    actor=world.carol,
+                    elder_pk=b.pk,
+                    kind="visit",
+                    observed_at=at(2026, 3, 20, 8),
+                    source="grid:visit",
                 )
             if day == dt.date(2026, 3, 25):
                 services.checkin_register(
-                    actor=world.rita, compound=b.resident.household.compound, name="合成老人", from_place="本小区",
-                    arrived_on=day, code=code_b,
+                    actor=world.rita,
+                    compound=b.resident.household.compound,
+                    name="合成老人",
+                    from_place="本小区",
+                    arrived_on=day,
+                    code=code_b,
                 )
             if day == dt.date(2026, 7, 1):
                 services.self_certify(code=code_d)
@@ -72,7 +82,9 @@ def test_a_year_of_certifications(world, elders):
         e.refresh_from_db()
     # A: certified at the centre on 10 Feb; reminded 30 days before the next due date; again in 2027.
     assert list(a.certifications.values_list("year", "method")) == [(2027, "centre"), (2026, "centre")]
-    assert Reminder.objects.filter(elder=a, kind=CertState.REMINDED, created_at__date=dt.date(2027, 1, 11)).exists()
+    assert Reminder.objects.filter(
+        elder=a, kind=CertState.REMINDED, created_at__date=dt.date(2027, 1, 11)
+    ).exists()
     assert a.cert_due == dt.date(2028, 1, 20) and a.status == ElderStatus.ELIGIBLE
     # B: reminded 6 March (due 5 April); a visit on 20 March and a check-in on 25 March: passive that day.
     cert_b = b.certifications.get(year=2026)
@@ -92,8 +104,15 @@ def test_a_year_of_certifications(world, elders):
     assert turning_80 and entered_on
     # Those who turned 80 entered the roll on the 1st after their birthday.
     for resident_pk, birthday in turning_80.items():
-        first = birthday if birthday.day == 1 else (birthday.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-        if first <= dt.date(2027, 3, 1) and Resident.objects.get(pk=resident_pk).household.status != "floating":
+        first = (
+            birthday
+            if birthday.day == 1
+            else (birthday.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        )
+        if (
+            first <= dt.date(2027, 3, 1)
+            and Resident.objects.get(pk=resident_pk).household.status != "floating"
+        ):
             assert entered_on.get(resident_pk) == first
 
     # The 2026 log was frozen on New Year's Day; 2027's decisions are in the 2027 log.
@@ -123,8 +142,27 @@ def test_a_year_of_certifications(world, elders):
     # the entries name nobody
     for raw in entries:
         body = json.loads(raw)
-        assert set(body) <= {"v", "event", "person", "area", "rule", "time", "actor", "decision", "tier", "reason",
-                             "method", "year", "signals", "kind", "weight", "observed", "source", "due", "appeal"}
+        assert set(body) <= {
+            "v",
+            "event",
+            "person",
+            "area",
+            "rule",
+            "time",
+            "actor",
+            "decision",
+            "tier",
+            "reason",
+            "method",
+            "year",
+            "signals",
+            "kind",
+            "weight",
+            "observed",
+            "source",
+            "due",
+            "appeal",
+        }
 
 
 def timezone_date(value: dt.datetime) -> dt.date:
