@@ -41,10 +41,11 @@ def elder_list(*, actor: User) -> QuerySet[Elder]:
 
 
 def elder_get(*, actor: User, pk: int) -> Elder:
+    # Area first: another area's person answers 404 to every role, as a missing one does.
+    elder = Elder.objects.select_related("resident__household__compound", "community", "grid")
+    found = elder.get_visible_or_404(actor, pk=pk)
     _require(actor, ElderPermission.VIEW)
-    return Elder.objects.select_related(
-        "resident__household__compound", "community", "grid"
-    ).get_visible_or_404(actor, pk=pk)
+    return found
 
 
 @dataclass
@@ -87,8 +88,9 @@ def history(*, elder: Elder) -> tuple[list[Certification], list[LedgerRecord], l
 
 
 def record_get(*, actor: User, pk: int) -> LedgerRecord:
+    record = LedgerRecord.objects.get_visible_or_404(actor, pk=pk)
     _require(actor, ElderPermission.VIEW)
-    return LedgerRecord.objects.get_visible_or_404(actor, pk=pk)
+    return record
 
 
 def checkin_list(*, actor: User) -> QuerySet[CheckIn]:

@@ -217,8 +217,8 @@ def record_receipt(request: HttpRequest, pk: int) -> HttpResponse:
 def certification_photo(request: HttpRequest, pk: int) -> FileResponse:
     from shezhi.common import images
 
-    _require(request.user, ElderPermission.VIEW)
     cert = Certification.objects.get_visible_or_404(request.user, pk=pk)
+    _require(request.user, ElderPermission.VIEW)
     if not cert.photo:
         raise Http404
     try:
