@@ -200,7 +200,10 @@ def elder_records(request: HttpRequest, elder_id: int) -> Any:
     summary="记录认证（上门须照片与定位）/ certify (a visit needs a photo and a location)",
 )
 def certification_create(
-    request: HttpRequest, elder_id: int, payload: Form[CertifyIn], photo: UploadedFile | None = File(None)
+    request: HttpRequest,
+    elder_id: int,
+    payload: Form[CertifyIn],
+    photo: UploadedFile | None = File(None),  # noqa: B008 - ninja's declaration
 ) -> Any:
     cert = services.certify(
         actor=request.user,

@@ -287,6 +287,9 @@ class CheckIn(models.Model):
         verbose_name_plural = _("社区报到")
         ordering = ["-arrived_on", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.masked_name} {self.arrived_on}"
+
     def save(self, *args: object, **kwargs: object) -> None:
         self.community_id = self.compound.community_id
         self.grid_id = self.compound.grid_id
@@ -295,9 +298,6 @@ class CheckIn(models.Model):
     @property
     def masked_name(self) -> str:
         return mask_name(self.name)
-
-    def __str__(self) -> str:
-        return f"{self.masked_name} {self.arrived_on}"
 
 
 class PublishedCheckpoint(models.Model):

@@ -75,7 +75,9 @@ def test_visit_through_the_page_and_its_receipt_verifies(world, elders):
 def test_a_visit_without_photo_shows_the_reason_next_to_the_field(world, elders):
     elder = Elder.objects.visible_to(world.alice).first()
     before = elder.records.count()
-    response = client_for(world.alice).post(f"/eldercare/elders/{elder.pk}/", {"action": "certify", "method": "visit"})
+    response = client_for(world.alice).post(
+        f"/eldercare/elders/{elder.pk}/", {"action": "certify", "method": "visit"}
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert "上门认证须拍摄照片" in body
@@ -85,7 +87,9 @@ def test_a_visit_without_photo_shows_the_reason_next_to_the_field(world, elders)
 def test_another_grid_gets_404_and_nothing_is_appended(world, elders):
     elder = Elder.objects.visible_to(world.bob).first()
     size = logbook.read_checkpoint(YEAR).size
-    response = client_for(world.alice).post(f"/eldercare/elders/{elder.pk}/", {"action": "certify", "method": "centre"})
+    response = client_for(world.alice).post(
+        f"/eldercare/elders/{elder.pk}/", {"action": "certify", "method": "centre"}
+    )
     assert response.status_code == 404
     assert logbook.read_checkpoint(YEAR).size == size
 
@@ -127,7 +131,9 @@ def test_resident_page_with_the_code_certifies_and_downloads_the_receipt(world, 
     assert receipt.content.startswith(b"c2sp.org/tlog-proof@v1\n")
     # another person's record with this code: 404
     other = elders[1].records.first()
-    assert c.post("/eldercare/me/", {"code": code, "action": "receipt", "record": other.pk}).status_code == 404
+    assert (
+        c.post("/eldercare/me/", {"code": code, "action": "receipt", "record": other.pk}).status_code == 404
+    )
     wrong = c.post("/eldercare/me/", {"code": "AAAAAAAAAAAA"})
     assert "认证码不正确" in wrong.content.decode()
 
@@ -139,7 +145,12 @@ def test_checkin_page_and_the_community_list(world, elders):
     c = client_for(world.rita)
     response = c.post(
         "/eldercare/checkin/",
-        {"compound": compound.pk, "name": "王小明", "from_place": "重庆市", "arrived_on": (timezone.localdate() - dt.timedelta(days=3)).isoformat()},
+        {
+            "compound": compound.pk,
+            "name": "王小明",
+            "from_place": "重庆市",
+            "arrived_on": (timezone.localdate() - dt.timedelta(days=3)).isoformat(),
+        },
     )
     assert response.status_code in (200, 302)
     if response.status_code == 200:

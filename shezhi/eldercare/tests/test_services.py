@@ -24,7 +24,8 @@ def log_size(year: int = 2026) -> int:
 
 def test_tiers_are_data_with_documented_defaults(settings):
     assert [t.code for t in policy.tiers()] == ["80-89", "90-99", "100+"]
-    assert policy.tier_for(79) is None and policy.tier_for(80).code == "80-89"
+    assert policy.tier_for(79) is None
+    assert policy.tier_for(80).code == "80-89"
     assert policy.tier_for(100).code == "100+"
     settings.ELDERCARE_TIERS = [{"code": "75+", "min_age": 75, "max_age": None, "monthly_yuan": 50}]
     assert policy.tier_for(76).monthly_yuan == 50
@@ -45,14 +46,16 @@ def test_eligibility_from_birth_date_status_and_tags(elders):
         assert set(body) == {"v", "event", "person", "area", "rule", "time", "actor", "decision", "tier"}
         assert body["person"] == rec.elder.commitment
         text = bytes(rec.body).decode()
-        assert rec.elder.resident.name not in text and rec.elder.resident.id_number not in text
+        assert rec.elder.resident.name not in text
+        assert rec.elder.resident.id_number not in text
         assert rec.elder.resident.birth_date.isoformat() not in text
 
 
 def test_scan_again_appends_nothing(world, elders):
     before = log_size()
     report = services.eligibility_scan(now=at(2026, 1, 6), actor=world.carol)
-    assert report.entered == [] and log_size() == before
+    assert report.entered == []
+    assert log_size() == before
 
 
 def test_visit_certification_with_photo_and_geotag(world, elders):
@@ -66,11 +69,14 @@ def test_visit_certification_with_photo_and_geotag(world, elders):
         lon=104.08,
         lat=30.66,
     )
-    assert cert.photo and cert.record.event == "certification"
+    assert cert.photo
+    assert cert.record.event == "certification"
     elder.refresh_from_db()
-    assert elder.cert_state == CertState.CURRENT and elder.cert_due == dt.date(2027, 2, 1)
+    assert elder.cert_state == CertState.CURRENT
+    assert elder.cert_due == dt.date(2027, 2, 1)
     body = json.loads(bytes(cert.record.body))
-    assert body["method"] == "visit" and body["actor"] == "grid_worker"
+    assert body["method"] == "visit"
+    assert body["actor"] == "grid_worker"
     # the served tile holds the same bytes
     reader = TileReader(DirectorySource(logbook.log_dir(2026)), log_size())
     assert reader.entry(cert.record.index) == bytes(cert.record.body)
@@ -91,7 +97,8 @@ def test_duplicate_certification_in_the_same_year_is_refused(world, elders):
     before = log_size()
     with pytest.raises(AppError) as exc:
         services.certify(actor=world.carol, elder_pk=elder.pk, method="centre", now=at(2026, 11, 1))
-    assert exc.value.code == "duplicate_certification" and exc.value.status == 409
+    assert exc.value.code == "duplicate_certification"
+    assert exc.value.status == 409
     assert "2026" in str(exc.value.zh)
     assert log_size() == before
 
@@ -119,7 +126,8 @@ def test_signal_for_an_unknown_person_is_refused(world, elders):
             source="grid:x",
             now=at(2026, 2, 1),
         )
-    assert exc.value.code == "unknown_person" and exc.value.status == 404
+    assert exc.value.code == "unknown_person"
+    assert exc.value.status == 404
     assert log_size() == before
 
 
@@ -151,7 +159,8 @@ def test_two_independent_signals_certify_passively_citing_their_entries(world, e
     elder.refresh_from_db()
     assert elder.cert_state == CertState.CURRENT
     cert = elder.certifications.get()
-    assert cert.method == "passive" and cert.rule_version == "passive-v1"
+    assert cert.method == "passive"
+    assert cert.rule_version == "passive-v1"
     body = json.loads(bytes(cert.record.body))
     assert sorted(body["signals"]) == sorted([[2026, s1.record.index], [2026, s2.record.index]])
     assert set(cert.signals.all()) == {s1, s2}
@@ -185,7 +194,8 @@ def test_the_person_code_lets_family_certify(elders, world):
     elder = elders[0]
     code = services.person_code_issue(actor=world.carol, elder=elder)
     cert = services.self_certify(code=code.lower(), now=at(2026, 4, 1))
-    assert cert.method == "self" and cert.actor is None
+    assert cert.method == "self"
+    assert cert.actor is None
     with pytest.raises(AppError) as exc:
         services.self_certify(code="WRONGCODE234", now=at(2026, 4, 1))
     assert exc.value.code == "unknown_code"

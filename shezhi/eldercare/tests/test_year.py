@@ -85,10 +85,12 @@ def test_a_year_of_certifications(world, elders):
     assert Reminder.objects.filter(
         elder=a, kind=CertState.REMINDED, created_at__date=dt.date(2027, 1, 11)
     ).exists()
-    assert a.cert_due == dt.date(2028, 1, 20) and a.status == ElderStatus.ELIGIBLE
+    assert a.cert_due == dt.date(2028, 1, 20)
+    assert a.status == ElderStatus.ELIGIBLE
     # B: reminded 6 March (due 5 April); a visit on 20 March and a check-in on 25 March: passive that day.
     cert_b = b.certifications.get(year=2026)
-    assert cert_b.method == "passive" and timezone_date(cert_b.certified_at) == dt.date(2026, 3, 25)
+    assert cert_b.method == "passive"
+    assert timezone_date(cert_b.certified_at) == dt.date(2026, 3, 25)
     assert sorted(cert_b.signals.values_list("kind", flat=True)) == ["checkin", "visit"]
     # C: never certified: reminded 6 March, overdue 6 April, suspended 5 June (60 days' grace).
     assert [(r.kind, timezone_date(r.created_at)) for r in c.reminders.order_by("created_at")] == [
@@ -100,8 +102,10 @@ def test_a_year_of_certifications(world, elders):
     assert c.status == ElderStatus.SUSPENDED
     # D: suspended too, then the family certified with the person's code on 1 July: reinstated.
     assert [r.event for r in d.records.all()][-3:] == ["suspension", "certification", "reinstatement"]
-    assert d.status == ElderStatus.ELIGIBLE and d.last_certified_on == dt.date(2026, 7, 1)
-    assert turning_80 and entered_on
+    assert d.status == ElderStatus.ELIGIBLE
+    assert d.last_certified_on == dt.date(2026, 7, 1)
+    assert turning_80
+    assert entered_on
     # Those who turned 80 entered the roll on the 1st after their birthday.
     for resident_pk, birthday in turning_80.items():
         first = (
@@ -117,7 +121,8 @@ def test_a_year_of_certifications(world, elders):
 
     # The 2026 log was frozen on New Year's Day; 2027's decisions are in the 2027 log.
     cp2026 = logbook.read_checkpoint(2026)
-    assert cp2026.checkpoint.frozen and cp2026.witnesses
+    assert cp2026.checkpoint.frozen
+    assert cp2026.witnesses
     entries = log_entries(2026) + log_entries(2027)
     from shezhi.eldercare.models import LedgerRecord
 
@@ -134,10 +139,12 @@ def test_a_year_of_certifications(world, elders):
         from_log = rollstate.payable(rollstate.replay(entries, end), prefix)
         assert paid == from_log, (year, month)
         if (year, month) == (2026, 6):
-            assert c.commitment not in paid and d.commitment not in paid
+            assert c.commitment not in paid
+            assert d.commitment not in paid
             assert {c, d} <= set(roll.suspended)
         if (year, month) == (2026, 7):
-            assert d.commitment in paid and c.commitment not in paid
+            assert d.commitment in paid
+            assert c.commitment not in paid
             assert d in roll.reinstated
     # the entries name nobody
     for raw in entries:

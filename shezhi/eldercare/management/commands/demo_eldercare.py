@@ -74,5 +74,6 @@ class Command(BaseCommand):
         services.deadline_scan(now=now)
         publishing.publish_year(today.year, trigger="demand")
         self.stdout.write(
-            f"高龄认证演示（合成）：{len(chosen)} 个社区，新增 {made} 名老人 / eldercare demo: {made} synthetic elders"
+            f"高龄认证演示（合成）：{len(chosen)} 个社区，新增 {made} 名老人"
+            f" / eldercare demo: {made} synthetic elders"
         )
