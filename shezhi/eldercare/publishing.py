@@ -43,11 +43,48 @@ def ensure_cosigned(year: int) -> None:
 
 
 def verify_year(year: int, *, actor: User | None = None, source: Any = None) -> VerificationRun:
+    """The outsider's verifier over the served tiles, then the database's copies against them."""
+    source = source or logbook.served_source(year)
     report = logbook.verify(year, source=source)
     size = report.checkpoint.size if report.checkpoint else 0
+    lines = report.lines()
+    ok = report.ok
+    if report.checkpoint is not None:
+        db_lines = reconcile(year, source, size)
+        ok = ok and not db_lines
+        lines += db_lines or [f"OK database: the {size} stored copies match the served entries"]
     return VerificationRun.objects.create(
-        year=year, ok=report.ok, size=size, lines=report.lines(), ran_by=actor, ran_at=timezone.now()
+        year=year, ok=ok, size=size, lines=lines, ran_by=actor, ran_at=timezone.now()
     )
+
+
+def reconcile(year: int, source: Any, size: int, *, limit: int = 20) -> list[str]:
+    """FAIL lines where the database's copy of an entry and the served log disagree."""
+    from shezhi.eldercare.models import LedgerRecord
+    from shezhi.ledger.errors import LedgerError
+    from shezhi.ledger.tiles import TileReader
+
+    reader = TileReader(source, size)
+    out: list[str] = []
+    indexes: set[int] = set()
+    for record in LedgerRecord.objects.filter(year=year).order_by("index").iterator():
+        indexes.add(record.index)
+        if record.index >= size:
+            out.append(f"FAIL [database] record {record.index} is not in the served log of size {size}")
+            continue
+        try:
+            served = reader.entry(record.index)
+        except LedgerError as exc:
+            out.append(f"FAIL [database] entry {record.index}: {exc}")
+            continue
+        if served != bytes(record.body):
+            out.append(f"FAIL [database] entry {record.index}: the stored copy differs from the served entry")
+        if len(out) >= limit:
+            return out
+    missing = sorted(set(range(size)) - indexes)
+    if missing:
+        out.append(f"FAIL [database] {len(missing)} served entries have no stored copy, first {missing[:5]}")
+    return out
 
 
 def status(year: int) -> dict[str, Any]:

@@ -409,7 +409,9 @@ def certify(
                 problems, status=422, code="invalid", lead=("输入有误：", "invalid input: ")
             )
     with transaction.atomic():
-        elder = Elder.objects.select_for_update().select_related("community", "grid").get(pk=elder.pk)
+        elder = (
+            Elder.objects.select_for_update(of=("self",)).select_related("community", "grid").get(pk=elder.pk)
+        )
         return _certify(elder, method=method, now=now, actor=actor, photo=clean, lon=lon, lat=lat)
 
 
@@ -420,7 +422,9 @@ def self_certify(*, code: str, now: dt.datetime | None = None) -> Certification:
         raise Refused("unknown_code", "认证码不正确", "the person's code is not valid", field="code")
     now = now or timezone.now()
     with transaction.atomic():
-        elder = Elder.objects.select_for_update().select_related("community", "grid").get(pk=elder.pk)
+        elder = (
+            Elder.objects.select_for_update(of=("self",)).select_related("community", "grid").get(pk=elder.pk)
+        )
         return _certify(elder, method=CertMethod.SELF, now=now, actor=None)
 
 
@@ -465,7 +469,9 @@ def signal_record(
         )
     weight = SIGNAL_WEIGHTS[SignalKind(kind)] if weight is None else int(weight)
     with transaction.atomic():
-        elder = Elder.objects.select_for_update().select_related("community", "grid").get(pk=elder.pk)
+        elder = (
+            Elder.objects.select_for_update(of=("self",)).select_related("community", "grid").get(pk=elder.pk)
+        )
         body = _entry(
             elder,
             "signal",
@@ -579,7 +585,11 @@ def deadline_scan(*, now: dt.datetime | None = None) -> ScanReport:
     # Signals already held may certify passively before anything goes overdue.
     for elder in live.filter(cert_state__in=[CertState.REMINDED, CertState.OVERDUE]):
         with transaction.atomic():
-            locked = Elder.objects.select_for_update().select_related("community", "grid").get(pk=elder.pk)
+            locked = (
+                Elder.objects.select_for_update(of=("self",))
+                .select_related("community", "grid")
+                .get(pk=elder.pk)
+            )
             if passive_evaluate(elder=locked, now=now):
                 report.passive += 1
     for elder in live.filter(cert_state=CertState.REMINDED, cert_due__lt=today):
@@ -667,7 +677,11 @@ def appeal_decide(
             raise Refused(
                 "appeal_decided", "该申诉已复核", "this appeal has already been decided", status=409
             )
-        elder = Elder.objects.select_for_update().select_related("community", "grid").get(pk=appeal.elder_id)
+        elder = (
+            Elder.objects.select_for_update(of=("self",))
+            .select_related("community", "grid")
+            .get(pk=appeal.elder_id)
+        )
         decision = "upheld" if upheld else "rejected"
         _append(
             [
@@ -786,3 +800,40 @@ def checkin_register(
                 now=now,
             )
     return checkin
+
+
+# ------------------------------------------------------------------------------ 12345 signals
+def case_signals(*, now: dt.datetime | None = None, days: int = 7) -> int:
+    """A 12345 request or call by the person (matched by the phone's blind index, never in
+    clear) is a sign of life: record each recent one once as a ``case`` signal."""
+    from shezhi.cases.models import Case
+
+    now = now or timezone.now()
+    by_phone = dict(
+        Elder.objects.filter(status=ElderStatus.ELIGIBLE)
+        .exclude(resident__phone_index="")
+        .values_list("resident__phone_index", "pk")
+    )
+    if not by_phone:
+        return 0
+    made = 0
+    cases = Case.objects.filter(
+        opened_at__gte=now - dt.timedelta(days=days),
+        opened_at__lte=now,
+        reporter_phone_index__in=list(by_phone),
+    ).only("code", "opened_at", "reporter_phone_index")
+    for case in cases:
+        elder_pk = by_phone[case.reporter_phone_index]
+        if Signal.objects.filter(elder_id=elder_pk, kind=SignalKind.CASE, ref=case.code).exists():
+            continue
+        signal_record(
+            actor=None,
+            elder_pk=elder_pk,
+            kind=SignalKind.CASE,
+            observed_at=case.opened_at,
+            source="12345",
+            ref=case.code,
+            now=now,
+        )
+        made += 1
+    return made

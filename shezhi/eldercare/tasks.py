@@ -1,7 +1,8 @@
 """Periodic work of elderly services, on the task backend; ``manage.py eldercare_clock`` enqueues it.
 
-* ``certification_scan`` (hourly): reminders, passive certification, overdue, suspension —
-  every state change claimed by compare-and-swap, like the SLA scan;
+* ``certification_scan`` (hourly): 12345 requests by the person as signals, reminders,
+  passive certification, overdue, suspension — every state change claimed by
+  compare-and-swap, like the SLA scan;
 * ``eligibility_roll`` (daily; the roll itself is monthly): entrants, moves, birthdays;
 * ``checkpoint_publish`` (every few minutes): witnesses cosign the year's checkpoint; a
   past year is frozen.
@@ -17,7 +18,8 @@ from shezhi.eldercare import publishing, services
 
 @task()
 def certification_scan() -> dict[str, int]:
-    return services.deadline_scan().as_dict()
+    cases = services.case_signals()
+    return {**services.deadline_scan().as_dict(), "case_signals": cases}
 
 
 @task()

@@ -195,3 +195,13 @@ def test_public_log_files_are_served_read_only(world, elders):
     assert c.get(f"/eldercare/log/{YEAR}/tile/../checkpoint").status_code == 404
     assert c.get(f"/eldercare/log/{YEAR}/tile/entries/000.p/" + str(len(elders))).status_code == 200
     assert c.post(f"/eldercare/log/{YEAR}/checkpoint").status_code == 405
+
+
+def test_an_edited_database_copy_is_reported(world, elders):
+    publishing.publish_year(YEAR, trigger="demand")
+    record = elders[0].records.first()
+    record.body = bytes(record.body).replace(b'"tier":"', b'"tier":"9')
+    record.save()
+    run = publishing.verify_year(YEAR)
+    assert not run.ok
+    assert f"FAIL [database] entry {record.index}: the stored copy differs from the served entry" in run.lines

@@ -27,7 +27,7 @@ class Command(BaseCommand):
         now = timezone.now()
         today = timezone.localdate(now)
         chosen = list(
-            Division.objects.filter(level="community", compound__isnull=False)
+            Division.objects.filter(level="community", compounds__isnull=False)
             .distinct()
             .order_by("code")[:communities]
         )
