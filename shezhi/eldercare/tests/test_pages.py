@@ -205,3 +205,71 @@ def test_an_edited_database_copy_is_reported(world, elders):
     run = publishing.verify_year(YEAR)
     assert not run.ok
     assert f"FAIL [database] entry {record.index}: the stored copy differs from the served entry" in run.lines
+
+
+class ServedSource:
+    """The verifier reading through the public URLs (the views), as an outsider's HTTP client would."""
+
+    def __init__(self, year: int) -> None:
+        self.client = Client()
+        self.base = f"/eldercare/log/{year}/"
+        self.paths: list[str] = []
+
+    @property
+    def location(self) -> str:
+        return self.base
+
+    def get(self, path: str) -> bytes:
+        from shezhi.ledger.errors import TamperError
+
+        self.paths.append(path)
+        response = self.client.get(self.base + path)
+        if response.status_code == 404:
+            raise TamperError(f"{path} is missing (HTTP 404)", code="missing", where=path)
+        assert response.status_code == 200
+        return response.content
+
+
+def test_the_verifier_checks_the_log_through_its_public_urls(world, elders):
+    elder = Elder.objects.visible_to(world.alice).first()
+    for i in range(300):  # past one full tile, so full tiles, bundles and a level-1 tile exist
+        services.signal_record(
+            actor=None,
+            elder_pk=elder.pk,
+            kind="medical",
+            observed_at=timezone.now(),
+            source="import:h",
+            ref=f"H{i}",
+        )
+    publishing.publish_year(YEAR, trigger="demand")
+    source = ServedSource(YEAR)
+    run = publishing.verify_year(YEAR, source=source)
+    assert run.ok, run.lines
+    assert run.size > 256
+    assert "tile/0/000" in source.paths
+    assert "tile/entries/000" in source.paths
+    assert any(p.startswith("tile/1/") for p in source.paths)
+
+
+def test_district_publishes_on_demand_and_sees_the_witness(world, elders):
+    c = client_for(world.dora)
+    assert c.post(f"/eldercare/audit/?year={YEAR}", {"action": "publish"}).status_code == 302
+    published = publishing.PublishedCheckpoint.objects.get()
+    assert published.trigger == "demand"
+    assert published.witnesses[0]["name"] == logbook.WITNESS_NAME
+    assert (
+        client_for(world.audrey).post(f"/eldercare/audit/?year={YEAR}", {"action": "publish"}).status_code
+        == 403
+    )
+
+
+def test_nav_links_follow_the_role(world):
+    from shezhi.eldercare.nav import nav_items, work_cards
+
+    assert {str(i.label) for i in nav_items(world.rita)} == {"社区报到", "高龄认证查询"}
+    assert "透明日志审计" in {str(i.label) for i in nav_items(world.audrey)}
+    assert work_cards(world.audrey) == []
+    assert len(work_cards(world.carol)) == 3
+    for user in (world.alice, world.carol, world.rita, world.audrey, world.dora, world.sam):
+        for item in nav_items(user):
+            assert client_for(user).get(item.url).status_code == 200, (user, item.url)
