@@ -12,7 +12,13 @@ class CertifyForm(forms.Form):
     method = forms.ChoiceField(
         label=_("认证方式"), choices=[("visit", _("社区工作者上门")), ("centre", _("服务中心现场认证"))]
     )
-    photo = forms.FileField(label=_("照片（上门认证必填）"), required=False)
+    photo = forms.FileField(
+        label=_("照片（上门认证必填）"),
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "environment"}
+        ),
+    )
     lon = forms.FloatField(label=_("经度"), required=False, min_value=-180, max_value=180)
     lat = forms.FloatField(label=_("纬度"), required=False, min_value=-90, max_value=90)
 

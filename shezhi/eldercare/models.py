@@ -87,6 +87,17 @@ class Elder(models.Model):
         return mask_name(self.resident.name)
 
 
+#: The events a log entry records, for pages (the entry itself carries the code).
+EVENT_LABELS = {
+    "eligibility": _("资格认定"),
+    "certification": _("年度认证"),
+    "signal": _("无感认证信号"),
+    "suspension": _("暂停发放"),
+    "reinstatement": _("恢复发放"),
+    "appeal": _("申诉"),
+}
+
+
 class LedgerRecord(models.Model):
     """The database's copy of one entry of a yearly log: index, event and exact bytes."""
 
@@ -110,6 +121,10 @@ class LedgerRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}#{self.index} {self.event}"
+
+    @property
+    def event_label(self) -> str:
+        return str(EVENT_LABELS.get(self.event, self.event))
 
     @property
     def body_text(self) -> str:
