@@ -347,9 +347,9 @@ def resident_page(request: HttpRequest) -> HttpResponse:
                         messages.error(request, _message(exc))
                     elder.refresh_from_db()
                 elif action == "receipt":
-                    record = LedgerRecord.objects.filter(
-                        elder=elder, pk=request.POST.get("record") or 0
-                    ).first()
+                    raw = request.POST.get("record", "")
+                    found = LedgerRecord.objects.filter(elder=elder, pk=int(raw)) if raw.isdigit() else None
+                    record = found.first() if found is not None else None
                     if record is None:
                         raise Http404
                     return _receipt_response(record)
@@ -384,7 +384,9 @@ def log_view(request: HttpRequest) -> HttpResponse:
         year = timezone.localdate().year
     if request.method == "POST":
         action = request.POST.get("action")
-        if action == "verify":
+        if action == "verify" and not logbook.exists(year):
+            messages.error(request, _("本年度日志尚无条目"))
+        elif action == "verify":
             run = publishing.verify_year(year, actor=user)  # type: ignore[arg-type]
             (messages.success if run.ok else messages.error)(
                 request, _("验证完成") if run.ok else _("验证发现问题")

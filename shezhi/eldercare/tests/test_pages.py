@@ -273,3 +273,12 @@ def test_nav_links_follow_the_role(world):
     for user in (world.alice, world.carol, world.rita, world.audrey, world.dora, world.sam):
         for item in nav_items(user):
             assert client_for(user).get(item.url).status_code == 200, (user, item.url)
+
+
+def test_bad_input_on_the_resident_page_is_not_a_500(world, elders):
+    code = services.person_code_issue(actor=world.carol, elder=elders[0])
+    c = Client()
+    assert c.post("/eldercare/me/", {"code": code, "action": "receipt", "record": "abc"}).status_code == 404
+    assert c.post("/eldercare/me/", {"code": "x" * 30}).status_code == 200
+    assert client_for(world.audrey).post("/eldercare/audit/?year=2031", {"action": "verify"}).status_code == 302
+    assert not logbook.log_dir(2031).exists()
