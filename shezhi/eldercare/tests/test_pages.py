@@ -280,5 +280,22 @@ def test_bad_input_on_the_resident_page_is_not_a_500(world, elders):
     c = Client()
     assert c.post("/eldercare/me/", {"code": code, "action": "receipt", "record": "abc"}).status_code == 404
     assert c.post("/eldercare/me/", {"code": "x" * 30}).status_code == 200
-    assert client_for(world.audrey).post("/eldercare/audit/?year=2031", {"action": "verify"}).status_code == 302
+    assert (
+        client_for(world.audrey).post("/eldercare/audit/?year=2031", {"action": "verify"}).status_code == 302
+    )
     assert not logbook.log_dir(2031).exists()
+
+
+def test_pages_speak_one_language_at_a_time(world, elders):
+    from django.conf import settings
+
+    c = client_for(world.carol)
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = c.get("/eldercare/").content.decode()
+    assert "Certification worklist" in body
+    assert "高龄认证工作台" not in body
+    elder = Elder.objects.visible_to(world.alice).first()
+    c.post(f"/eldercare/elders/{elder.pk}/", {"action": "certify", "method": "visit"})
+    response = c.post(f"/eldercare/elders/{elder.pk}/", {"action": "certify", "method": "visit"})
+    assert "a visit needs a photo" in response.content.decode()
+    assert "上门认证须拍摄照片" not in response.content.decode()
