@@ -60,7 +60,8 @@ run: data
 	$(PY) manage.py demo_accounts
 	$(PY) manage.py demo_cases
 	@echo "社智已启动 / shezhi is up: http://$(HOST):$(PORT)  (Ctrl-C 停止 / to stop)"
-	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start
+	@echo "进程由 supervisord 看护：退出的进程会被重启 / supervised: a process that dies is restarted"
+	HOST=$(HOST) PORT=$(PORT) $(PY) deploy/supervise.py
 
 test: setup assets
 	$(VENV)/bin/ruff check .
