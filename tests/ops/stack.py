@@ -107,7 +107,8 @@ class Stack:
     def wait_up(self, timeout: float = 40.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.get("/healthz", timeout=2) == 200 and all(self.pid(n) for n in ("web", "worker", "clock")):
+            pids = [self.pid(n) for n in ("web", "worker", "clock")]
+            if all(pids) and self.get("/healthz", timeout=2) == 200:
                 return
             time.sleep(0.3)
         raise AssertionError(f"the stack did not come up in {timeout} s:\n{self.output()}")
