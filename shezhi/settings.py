@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "shezhi.people",
     "shezhi.lifecircle",
     "shezhi.cases",
+    "shezhi.ops",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -227,12 +228,23 @@ STORAGES = {
 # Serve straight from the finders as well, so a checkout works before `collectstatic`.
 WHITENOISE_USE_FINDERS = True
 
+#: Tasks on the database (default: nothing else to run) or on Redis through django-tasks-rq
+#: (``TASKS_BACKEND=django_tasks_rq.RQBackend`` and ``REDIS_URL``), for several workers on
+#: several machines. ``manage.py tasks_worker`` runs the worker of whichever is set.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": TASKS_BACKEND,
         "QUEUES": ["default"],
     }
 }
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+if TASKS_BACKEND.startswith("django_tasks_rq"):
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+#: A running task's lease (shezhi.common.leases): renewed every quarter of this; when it
+#: expires (its worker died) the clock retries the work or marks it failed with the reason.
+TASK_LEASE_SECONDS = float(os.environ.get("TASK_LEASE_SECONDS", "120"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
