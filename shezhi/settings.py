@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "django_prometheus",
     "ninja",
     "simple_history",
     "axes",
@@ -99,6 +100,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -113,6 +115,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "shezhi.urls"
@@ -242,6 +245,10 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 if TASKS_BACKEND.startswith("django_tasks_rq"):
     INSTALLED_APPS += ["django_rq"]
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+#: /metrics (shezhi.ops.metrics) answers these addresses (and staff); with METRICS_TOKEN
+#: set, they must also present it as a bearer token.
+METRICS_ALLOWED_IPS = os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1,::1").split(",")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 #: A running task's lease (shezhi.common.leases): renewed every quarter of this; when it
 #: expires (its worker died) the clock retries the work or marks it failed with the reason.
 TASK_LEASE_SECONDS = float(os.environ.get("TASK_LEASE_SECONDS", "120"))

@@ -104,14 +104,20 @@ class Stack:
         out = self.ctl("pid", name).strip()
         return int(out) if out.isdigit() else 0
 
-    def wait_up(self, timeout: float = 40.0) -> None:
+    def wait_up(self, timeout: float = 120.0) -> None:
+        """Until every process runs and /healthz answers (a web worker's first request loads
+        every view, which takes a while on a busy machine)."""
         deadline = time.monotonic() + timeout
+        status, pids = 0, [0]
         while time.monotonic() < deadline:
             pids = [self.pid(n) for n in ("web", "worker", "clock")]
-            if all(pids) and self.get("/healthz", timeout=2) == 200:
+            status = self.get("/healthz", timeout=30)
+            if all(pids) and status == 200:
                 return
             time.sleep(0.3)
-        raise AssertionError(f"the stack did not come up in {timeout} s:\n{self.output()}")
+        raise AssertionError(
+            f"the stack did not come up in {timeout} s (/healthz {status}, pids {pids}):\n{self.output()}"
+        )
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-6000:]
