@@ -317,11 +317,33 @@ CASES_ESCALATION_WORKING_HOURS = float(os.environ.get("CASES_ESCALATION_WORKING_
 OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "chengdu.shezhi")
 OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "12345 政务服务便民热线")
 
+#: Logs go to stderr (journald under systemd, the terminal under `make run`); LOG_FILE adds a
+#: file, reopened when logrotate moves it (WatchedFileHandler: no copytruncate needed).
+LOG_FILE = os.environ.get("LOG_FILE", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        **(
+            {
+                "file": {
+                    "class": "logging.handlers.WatchedFileHandler",
+                    "filename": LOG_FILE,
+                    "formatter": "plain",
+                }
+            }
+            if LOG_FILE
+            else {}
+        ),
+    },
+    "root": {
+        "handlers": ["console", *(["file"] if LOG_FILE else [])],
+        "level": os.environ.get("LOG_LEVEL", "INFO"),
+    },
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 

@@ -70,6 +70,4 @@ def runs_reap(now: datetime | None = None) -> int:
     return reaped
 
 
-
-
 RUNS = LeasedWork(name="lifecircle_runs", expired=lambda now: _expired(now).count(), reap=runs_reap)
