@@ -76,8 +76,9 @@ class Stack:
             self.proc.wait()
 
     # ------------------------------------------------------------------ probes
-    def get(self, path: str, timeout: float = 5.0) -> int:
-        """Status of GET ``path`` (0 when nothing answers)."""
+    def get(self, path: str, timeout: float = 30.0) -> int:
+        """Status of GET ``path`` (0 when nothing answers within ``timeout``: slower is fine,
+        a web worker's first request loads every view, long on a busy machine)."""
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=timeout) as r:
                 return int(r.status)

@@ -51,7 +51,8 @@ class Command(BaseCommand):
         elif "postgresql" in engine:
             if backup.suffix != ".dump":
                 raise CommandError("a PostgreSQL database restores from a .dump backup (pg_dump -Fc)")
-            command = ["pg_restore", "--clean", "--if-exists", "--no-owner", "--exit-on-error", str(backup)]
+            command = ["pg_restore", "--clean", "--if-exists", "--no-owner", "--exit-on-error"]
+            command += ["--dbname", str(target["NAME"]), str(backup)]
             result = subprocess.run(command, env=pg_env(target), capture_output=True, text=True, check=False)
             if result.returncode:
                 raise CommandError(f"pg_restore failed: {result.stderr.strip()}")
