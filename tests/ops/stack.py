@@ -120,5 +120,7 @@ class Stack:
             f"the stack did not come up in {timeout} s (/healthz {status}, pids {pids}):\n{self.output()}"
         )
 
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-6000:]
+    def output(self, tail: int | None = 6000) -> str:
+        """What the processes printed (the last ``tail`` characters; None: all of it)."""
+        text = self.log.read_text(errors="replace")
+        return text if tail is None else text[-tail:]

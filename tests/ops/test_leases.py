@@ -127,4 +127,4 @@ def test_killing_the_worker_mid_evaluation_retries_the_run_within_the_lease(tmp_
         dead = DBTaskResult.objects.get(id=first.id)
         assert dead.status == "FAILED"
         assert dead.exception_class_path == "shezhi.common.leases.LeaseExpired"
-        assert "reclaimed work whose worker died" in stack.output()
+        assert "reclaimed work whose worker died" in stack.output(tail=None)

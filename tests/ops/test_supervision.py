@@ -39,7 +39,7 @@ def test_a_killed_worker_comes_back_and_the_web_keeps_answering(tmp_path: Path) 
         assert set(answers) == {200}, answers
         # The others were not restarted with it.
         assert (stack.pid("web"), stack.pid("clock")) == (web, clock)
-        assert "exited: worker (terminated by SIGKILL; not expected)" in stack.output()
+        assert "exited: worker (terminated by SIGKILL; not expected)" in stack.output(tail=None)
         # One of gunicorn's web workers dying: the other answers while gunicorn replaces it.
         children = _children(web)
         assert len(children) >= 2, children
