@@ -55,7 +55,7 @@ def _trim_heartbeats() -> None:
     beats.exclude(id__in=keep).exclude(status=TaskResultStatus.RUNNING).delete()
 
 
-def tick(*, sweep: bool) -> None:
+def _enqueue_work(sweep: bool) -> None:
     if not _pending():
         sla_scan.enqueue()
     if not _pending(heartbeat):
@@ -63,9 +63,25 @@ def tick(*, sweep: bool) -> None:
     _trim_heartbeats()
     if sweep and not _pending(uploads_expire):
         uploads_expire.enqueue()
+
+
+def _reap() -> None:
     reaped = leases.reap()
     if any(reaped.values()):
         log.warning("reclaimed work whose worker died: %s", reaped)
+
+
+def tick(*, sweep: bool) -> None:
+    """One tick. Enqueueing (the task backend: Redis may be away) and reclaiming expired
+    leases (the database) are tried independently; the first failure is raised after both."""
+    failures: list[Exception] = []
+    for step in (lambda: _enqueue_work(sweep), _reap):
+        try:
+            step()
+        except Exception as exc:
+            failures.append(exc)
+    if failures:
+        raise failures[0]
 
 
 class Command(BaseCommand):
