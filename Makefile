@@ -60,13 +60,21 @@ run: data
 	$(PY) manage.py demo_accounts
 	$(PY) manage.py demo_cases
 	@echo "社智已启动 / shezhi is up: http://$(HOST):$(PORT)  (Ctrl-C 停止 / to stop)"
-	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start
+	@echo "进程由 supervisord 看护：退出的进程会被重启 / supervised: a process that dies is restarted"
+	HOST=$(HOST) PORT=$(PORT) $(PY) deploy/supervise.py
 
-test: setup assets
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/lint-imports
+test: setup assets lint check-arch
 	$(PY) manage.py makemigrations --check --dry-run -v0
 	$(PY) -m pytest
+
+# Style: ruff's lint rules and its formatter (`$(VENV)/bin/ruff format .` fixes the latter).
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Architecture: the import-linter contracts in pyproject.toml (layers, the pure engine).
+check-arch: setup
+	$(VENV)/bin/lint-imports
 
 # The life-circle engine beside its peers (bench/README.md); peers come from the `bench` extra.
 bench: setup-bench

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "shezhi.lifecircle",
     "shezhi.cases",
     "shezhi.eldercare",
+    "shezhi.ops",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -92,6 +93,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "django_prometheus",
     "ninja",
     "simple_history",
     "axes",
@@ -99,6 +101,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -113,6 +116,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "shezhi.urls"
@@ -228,12 +232,27 @@ STORAGES = {
 # Serve straight from the finders as well, so a checkout works before `collectstatic`.
 WHITENOISE_USE_FINDERS = True
 
+#: Tasks on the database (default: nothing else to run) or on Redis through django-tasks-rq
+#: (``TASKS_BACKEND=django_tasks_rq.RQBackend`` and ``REDIS_URL``), for several workers on
+#: several machines. ``manage.py tasks_worker`` runs the worker of whichever is set.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": TASKS_BACKEND,
         "QUEUES": ["default"],
     }
 }
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+if TASKS_BACKEND.startswith("django_tasks_rq"):
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+#: /metrics (shezhi.ops.metrics) answers these addresses (and staff); with METRICS_TOKEN
+#: set, they must also present it as a bearer token.
+METRICS_ALLOWED_IPS = os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1,::1").split(",")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+#: A running task's lease (shezhi.common.leases): renewed every quarter of this; when it
+#: expires (its worker died) the clock retries the work or marks it failed with the reason.
+TASK_LEASE_SECONDS = float(os.environ.get("TASK_LEASE_SECONDS", "120"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
@@ -299,11 +318,33 @@ CASES_ESCALATION_WORKING_HOURS = float(os.environ.get("CASES_ESCALATION_WORKING_
 OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "chengdu.shezhi")
 OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "12345 政务服务便民热线")
 
+#: Logs go to stderr (journald under systemd, the terminal under `make run`); LOG_FILE adds a
+#: file, reopened when logrotate moves it (WatchedFileHandler: no copytruncate needed).
+LOG_FILE = os.environ.get("LOG_FILE", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        **(
+            {
+                "file": {
+                    "class": "logging.handlers.WatchedFileHandler",
+                    "filename": LOG_FILE,
+                    "formatter": "plain",
+                }
+            }
+            if LOG_FILE
+            else {}
+        ),
+    },
+    "root": {
+        "handlers": ["console", *(["file"] if LOG_FILE else [])],
+        "level": os.environ.get("LOG_LEVEL", "INFO"),
+    },
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 

@@ -5,6 +5,7 @@ from django.urls import include, path
 from shezhi import health, views
 from shezhi.accounts.forms import LoginForm
 from shezhi.api import api
+from shezhi.ops import metrics
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -24,6 +25,7 @@ urlpatterns = [
     path("open311/v2/", include("shezhi.cases.open311")),
     path("api/v1/", api.urls),
     path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
 ]
 

@@ -161,6 +161,11 @@ class AnalysisRun(models.Model):
     created_at = models.DateTimeField(_("发起时间"), default=timezone.now)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    #: Times a worker claimed the run; also the fencing token of the current attempt.
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    #: A running run whose worker stops renewing this is retried or failed (common/leases.py).
+    lease_expires_at = models.DateTimeField(_("租约到期"), null=True, blank=True)
+    task_id = models.CharField(_("任务编号"), max_length=64, blank=True)
 
     area_scope = AreaScope(division="area__code")
     objects = ScopedQuerySet["AnalysisRun"].as_manager()

@@ -2,8 +2,14 @@
 
 The run row is the single source of truth for progress. The worker moves it
 ``queued → running`` with a compare-and-swap update and reports each stage the same way
-(``filter(pk=…, status=running).update(…)``); when that touches no row, the run was
-cancelled in the page meanwhile, and the worker stops without writing results.
+(``filter(pk=…, status=running, attempts=token).update(…)``); when that touches no row, the
+run was cancelled in the page meanwhile (or given to another attempt), and the worker stops
+without writing results.
+
+A running run holds a lease (shezhi.common.leases) renewed by a heartbeat thread and at every
+stage. If its worker dies, the clock's ``lifecircle.leases.runs_reap`` finds the lease expired
+and queues the run again (the attempt that follows deletes any partial results before it stores), or,
+after ``leases.MAX_ATTEMPTS``, marks it failed with the reason, which the run's page shows.
 """
 
 from __future__ import annotations
@@ -12,10 +18,12 @@ import logging
 import time
 from collections import defaultdict
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
-from django_tasks import task
+from django_tasks import TaskContext, task
 
+from shezhi.common.leases import Heartbeat, lease_until
 from shezhi.lifecircle.analysis import PERSONS_PER_HOUSEHOLD, evaluate, gather
 from shezhi.lifecircle.models import (
     AnalysisRun,
@@ -33,30 +41,51 @@ class Cancelled(Exception):
     """The run was cancelled while the worker was computing it."""
 
 
-def _stage(run_id: int, progress: int, stage: str) -> None:
-    updated = AnalysisRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-        progress=progress, stage=stage
-    )
+def _stage(mine: QuerySet[AnalysisRun], progress: int, stage: str) -> None:
+    updated = mine.update(progress=progress, stage=stage, lease_expires_at=lease_until())
     if updated != 1:
         raise Cancelled
 
 
-def execute(run_id: int) -> str:
+def execute(run_id: int, task_id: str = "") -> str:
     """Compute and store one run (the body of the task; callable directly in tests)."""
+    now = timezone.now()
     claimed = AnalysisRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
-        status=RunStatus.RUNNING, started_at=timezone.now(), progress=1, stage="start"
+        status=RunStatus.RUNNING,
+        started_at=now,
+        progress=1,
+        stage="start",
+        attempts=F("attempts") + 1,
+        lease_expires_at=lease_until(now),
+        task_id=task_id[:64],
     )
     if claimed != 1:
         return "not queued"
     run = AnalysisRun.objects.select_related("area", "standard").get(pk=run_id)
+    # This attempt's rows: every write below is conditional on still holding the run.
+    mine = AnalysisRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, attempts=run.attempts)
+
+    def renew() -> bool:
+        return mine.update(lease_expires_at=lease_until()) == 1
+
+    if connection.in_atomic_block:
+        # Called inside a transaction (a test, a management command): another connection
+        # could not see the claim; the stages renew the lease instead.
+        return _execute(run, mine)
+    with Heartbeat(renew):
+        return _execute(run, mine)
+
+
+def _execute(run: AnalysisRun, mine: QuerySet[AnalysisRun]) -> str:
+    run_id = run.pk
     timings: dict[str, float] = {}
     try:
         t0 = time.perf_counter()
-        _stage(run_id, 5, "network")
+        _stage(mine, 5, "network")
         net, key, parsed = walk_network()
         timings["network_s"] = time.perf_counter() - t0
         AnalysisRun.objects.filter(pk=run_id).update(network_key=key)
-        _stage(run_id, 10, "inputs")
+        _stage(mine, 10, "inputs")
         t0 = time.perf_counter()
         inputs = gather(
             area_prefix=run.area.prefix, elements=list(run.standard.elements.all()), speed_mps=run.speed_mps
@@ -65,9 +94,9 @@ def execute(run_id: int) -> str:
         if len(inputs.compound_ids) == 0:
             raise ValueError("评估范围内没有小区 / no compounds in this area")
         t0 = time.perf_counter()
-        result = evaluate(net, inputs, progress=lambda pct, stage: _stage(run_id, pct, stage))
+        result = evaluate(net, inputs, progress=lambda pct, stage: _stage(mine, pct, stage))
         timings["evaluate_s"] = time.perf_counter() - t0
-        _stage(run_id, 95, "store")
+        _stage(mine, 95, "store")
         t0 = time.perf_counter()
         with transaction.atomic():
             CompoundResult.objects.filter(run_id=run_id).delete()
@@ -116,8 +145,13 @@ def execute(run_id: int) -> str:
                 "network_parsed": parsed,
                 "compounds_off_network_ids": result.origins_off_network[:100],
             }
-            finished = AnalysisRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-                status=RunStatus.DONE, progress=100, stage="done", summary=summary, finished_at=timezone.now()
+            finished = mine.update(
+                status=RunStatus.DONE,
+                progress=100,
+                stage="done",
+                summary=summary,
+                finished_at=timezone.now(),
+                lease_expires_at=None,
             )
             if finished != 1:
                 raise Cancelled
@@ -126,14 +160,18 @@ def execute(run_id: int) -> str:
         return "cancelled"
     except Exception as exc:
         log.exception("life-circle run %s failed", run_id)
-        AnalysisRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-            status=RunStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now(), stage="failed"
+        mine.update(
+            status=RunStatus.FAILED,
+            error=str(exc)[:2000],
+            finished_at=timezone.now(),
+            stage="failed",
+            lease_expires_at=None,
         )
         return "failed"
     return "done"
 
 
-@task()
-def run_analysis(run_id: int) -> str:
+@task(takes_context=True)
+def run_analysis(context: TaskContext, run_id: int) -> str:
     """Evaluate one life-circle run (queued by :func:`~shezhi.lifecircle.services.analysis_start`)."""
-    return execute(run_id)
+    return execute(run_id, task_id=str(context.task_result.id))

@@ -9,4 +9,7 @@ class PeopleConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the receiver that closes import batches whose upload expired.
-        from shezhi.people import importers  # noqa: F401
+        from shezhi.common import leases
+        from shezhi.people import importers
+
+        leases.register(importers.IMPORTS)

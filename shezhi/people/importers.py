@@ -6,9 +6,20 @@ Two steps over the same uploaded file:
   read-only mode, or the csv module), validates every row, looks each ID number up by its
   blind index, and records every rejected row with its line and reasons (Chinese and
   English) and what would be created or changed. Nothing is written but the batch record.
-* :func:`resident_import_confirm` — reads the file again and applies every good row in one
-  transaction. Re-importing the same file changes nothing: residents are matched by the
-  blind index of their ID number, households by address.
+* :func:`resident_import_confirm` — reads the file again and applies every good row, all or
+  nothing. Re-importing the same file changes nothing: residents are matched by the blind
+  index of their ID number, households by address.
+
+A confirm of 50,000 rows must not hold the database: on SQLite one writer at a time holds
+the whole file, so a single transaction would keep every login, reveal and Open311 report
+waiting (and failing with "database is locked") for the length of the import. So rows are
+validated and prepared outside any transaction, and each chunk of :data:`CHUNK` rows is
+written in its own short transaction; other writers get in between chunks. All-or-nothing
+is kept by undo: every history row the batch writes carries its tag (``import:<pk>``), and
+:func:`import_batch_undo` deletes what the batch created and restores what it changed from
+the history. It runs when a chunk fails (disk full, a constraint) and, through the batch's
+lease (shezhi.common.leases), when the process applying it died; the batch then says
+``failed`` with the reason. The batch is ``applying`` meanwhile, which the importer sees.
 
 Rows are processed in chunks, so memory stays bounded by the chunk size plus one digest
 per ID number seen (for duplicates within the file), whatever the file's length.
@@ -23,11 +34,12 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.dispatch import receiver
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from shezhi.common import uploads
+from shezhi.common import leases, uploads
 from shezhi.common.errors import ImportRejected, Problem, RowError
 from shezhi.people.models import (
     Household,
@@ -53,6 +65,8 @@ if TYPE_CHECKING:
     from shezhi.accounts.models import User
 
 CHUNK = 2000
+#: The fields an import may change on an existing resident (and undo restores).
+RESIDENT_IMPORT_FIELDS = ["name", "phone", "phone_index", "relation", "tags", "note", "household"]
 
 
 @dataclass
@@ -83,9 +97,13 @@ class _Row:
 class _Importer:
     """One pass over an uploaded file for one actor; ``write`` decides dry run or apply."""
 
-    def __init__(self, *, actor: User, write: bool, today: dt.date | None = None) -> None:
+    def __init__(
+        self, *, actor: User, write: bool, today: dt.date | None = None, tag: str | None = None
+    ) -> None:
         self.actor = actor
         self.write = write
+        #: Set when confirming a batch: each chunk commits on its own, history rows carry it.
+        self.tag = tag
         self.today = today or timezone.localdate()
         self.plan = Plan()
         self.seen: dict[bytes, int] = {}
@@ -206,7 +224,11 @@ class _Importer:
                 self.households[key] = 0
             return
         created = bulk_create_with_history(
-            list(new.values()), Household, batch_size=CHUNK, default_user=self.actor
+            list(new.values()),
+            Household,
+            batch_size=CHUNK,
+            default_user=self.actor,
+            default_change_reason=self.tag,
         )
         for key, household in zip(new, created, strict=True):
             self.households[key] = household.pk
@@ -215,10 +237,24 @@ class _Importer:
             objs = list(Household.objects.filter(pk__in=changed))
             for h in objs:
                 h.status = changed[h.pk]
-            bulk_update_with_history(objs, Household, ["status"], batch_size=CHUNK, default_user=self.actor)
+            bulk_update_with_history(
+                objs,
+                Household,
+                ["status"],
+                batch_size=CHUNK,
+                default_user=self.actor,
+                default_change_reason=self.tag,
+            )
 
     # ------------------------------------------------------------------ residents
     def _chunk(self, rows: list[_Row]) -> None:
+        if self.tag is None:
+            self._chunk_apply(rows)
+            return
+        with transaction.atomic():  # one short write transaction per chunk
+            self._chunk_apply(rows)
+
+    def _chunk_apply(self, rows: list[_Row]) -> None:
         indexes = [r.clean.id_index for r in rows]
         # Whole rows: history copies every field, and deferred ones would cost a query each.
         existing = {r.id_index: r for r in Resident.objects.filter(id_index__in=indexes)}
@@ -274,14 +310,17 @@ class _Importer:
         self.plan.new_residents += len(new)
         self.plan.updated_residents += len(changed)
         if self.write:
-            bulk_create_with_history(new, Resident, batch_size=CHUNK, default_user=self.actor)
+            bulk_create_with_history(
+                new, Resident, batch_size=CHUNK, default_user=self.actor, default_change_reason=self.tag
+            )
             if changed:
                 bulk_update_with_history(
                     changed,
                     Resident,
-                    ["name", "phone", "phone_index", "relation", "tags", "note", "household"],
+                    RESIDENT_IMPORT_FIELDS,
                     batch_size=CHUNK,
                     default_user=self.actor,
+                    default_change_reason=self.tag,
                 )
 
     def run(self, rows: Iterator[tuple[int, dict[str, str]]]) -> Plan:
@@ -396,8 +435,18 @@ class BatchClosed(Exception):
     """The batch was already applied or cancelled."""
 
 
+def batch_tag(batch: ImportBatch) -> str:
+    """The change reason on every history row a confirm writes (what undo looks for)."""
+    return f"import:{batch.pk}"
+
+
 def resident_import_confirm(*, actor: User, batch: ImportBatch) -> ImportBatch:
-    """Apply the good rows of a previewed batch atomically, then delete the stored file."""
+    """Apply the good rows of a previewed batch, all or nothing, then delete the stored file.
+
+    Chunks commit one by one (others can write in between); if one fails, everything the
+    batch wrote is undone and the batch is marked failed with the reason, then the error is
+    raised again.
+    """
     require(actor, PeoplePermission.IMPORT)
     if batch.actor_id != actor.pk:
         raise PermissionError("not your batch")
@@ -408,9 +457,28 @@ def resident_import_confirm(*, actor: User, batch: ImportBatch) -> ImportBatch:
         path = Path(locked.stored_path)
         if not path.exists():  # expired and swept: nothing to apply
             raise BatchClosed(ImportStatus.CANCELLED)
-        plan = _Importer(actor=actor, write=True).run(read_rows(path, locked.filename))
+        locked.status = ImportStatus.APPLYING
+        locked.lease_expires_at = leases.lease_until()
+        locked.save(update_fields=["status", "lease_expires_at"])
+    mine = ImportBatch.objects.filter(pk=locked.pk, status=ImportStatus.APPLYING)
+
+    def renew() -> bool:
+        return mine.update(lease_expires_at=leases.lease_until()) == 1
+
+    importer = _Importer(actor=actor, write=True, tag=batch_tag(locked))
+    try:
+        if transaction.get_connection().in_atomic_block:
+            plan = importer.run(read_rows(path, locked.filename))
+        else:
+            with leases.Heartbeat(renew):
+                plan = importer.run(read_rows(path, locked.filename))
+    except BaseException as exc:
+        import_batch_undo(locked, reason=f"{type(exc).__name__}: {exc}"[:500])
+        raise
+    with transaction.atomic():
         locked.status = ImportStatus.APPLIED
         locked.applied_at = timezone.now()
+        locked.lease_expires_at = None
         locked.total_rows, locked.good_rows = plan.total_rows, plan.good_rows
         locked.new_residents, locked.updated_residents = plan.new_residents, plan.updated_residents
         locked.unchanged_residents, locked.new_households = plan.unchanged_residents, plan.new_households
@@ -418,6 +486,68 @@ def resident_import_confirm(*, actor: User, batch: ImportBatch) -> ImportBatch:
         locked.save()
     uploads.discard(path)
     return locked
+
+
+def _undo(model: type[Household] | type[Resident], tag: str, fields: list[str]) -> int:
+    """Delete the rows ``tag`` created and put back the fields it changed, from the history."""
+    history = model.history.model  # type: ignore[attr-defined]
+    touched: QuerySet = history.objects.filter(history_change_reason=tag)
+    created = set(touched.filter(history_type="+").values_list("id", flat=True))
+    restored = 0
+    changed_ids = set(touched.filter(history_type="~").values_list("id", flat=True)) - created
+    for pk in changed_ids:
+        first_change = touched.filter(id=pk, history_type="~").order_by("history_id").first()
+        before = (
+            history.objects.filter(id=pk, history_id__lt=first_change.history_id)
+            .order_by("-history_id")
+            .first()
+        )
+        obj = model.objects.filter(pk=pk).first()
+        if before is None or obj is None:
+            continue
+        for name in fields:
+            attname = model._meta.get_field(name).attname
+            setattr(obj, attname, getattr(before, attname))
+        obj._change_reason = f"{tag}:undo"  # type: ignore[union-attr]
+        obj.save()
+        restored += 1
+    ids = list(created)
+    for start in range(0, len(ids), CHUNK):
+        with transaction.atomic():
+            model.objects.filter(pk__in=ids[start : start + CHUNK]).delete()
+    return len(created) + restored
+
+
+def import_batch_undo(batch: ImportBatch, *, reason: str) -> int:
+    """Undo everything a confirm of ``batch`` wrote and mark it failed with ``reason``."""
+    tag = batch_tag(batch)
+    undone = _undo(Resident, tag, RESIDENT_IMPORT_FIELDS)
+    undone += _undo(Household, tag, ["status"])
+    ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.APPLYING).update(
+        status=ImportStatus.FAILED,
+        lease_expires_at=None,
+        failure=f"导入中断，已撤销已写入的 {undone} 条记录：{reason}"[:2000],
+    )
+    uploads.discard(batch.stored_path)
+    return undone
+
+
+def _expired_batches(now: dt.datetime) -> QuerySet[ImportBatch]:
+    return ImportBatch.objects.filter(status=ImportStatus.APPLYING, lease_expires_at__lt=now)
+
+
+def import_batches_reap(now: dt.datetime) -> int:
+    """Undo the confirms whose process died (their lease expired); the clock calls this."""
+    n = 0
+    for batch in _expired_batches(now):
+        import_batch_undo(batch, reason="处理导入的进程已退出（租约过期）")
+        n += 1
+    return n
+
+
+IMPORTS = leases.LeasedWork(
+    name="people_imports", expired=lambda now: _expired_batches(now).count(), reap=import_batches_reap
+)
 
 
 def resident_import_cancel(*, actor: User, batch: ImportBatch) -> ImportBatch:

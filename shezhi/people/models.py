@@ -404,7 +404,9 @@ class AccessLog(models.Model):
 
 class ImportStatus(models.TextChoices):
     PREVIEWED = "previewed", _("待确认")
+    APPLYING = "applying", _("导入中")
     APPLIED = "applied", _("已导入")
+    FAILED = "failed", _("导入失败")
     CANCELLED = "cancelled", _("已取消")
 
 
@@ -430,6 +432,10 @@ class ImportBatch(models.Model):
     errors = models.JSONField(_("被拒绝的行"), default=list)
     created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
     applied_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+    #: While applying: renewed by the applying process; expired means it died (common/leases.py).
+    lease_expires_at = models.DateTimeField(_("租约到期"), null=True, blank=True)
+    #: Why a confirm failed (everything it had written was undone).
+    failure = models.TextField(_("失败原因"), blank=True)
 
     area_scope = AreaScope(division="division_code")
     objects = ScopedQuerySet["ImportBatch"].as_manager()
