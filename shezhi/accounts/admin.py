@@ -35,3 +35,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a token made here would have no key; the owner creates one on the token page
+
+
+def _superusers_only(request: HttpRequest) -> bool:
+    """The Django admin is for superusers; area staff administer accounts in the app."""
+    return bool(request.user.is_active and request.user.is_superuser)
+
+
+admin.site.has_permission = _superusers_only  # type: ignore[method-assign]

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,9 +58,7 @@ def _filters_scope(request: HttpRequest) -> str:
     """The filters of a list, for the access log (names typed in a search are masked)."""
     from shezhi.common.pii import mask_name
 
-    parts = [
-        f"{k}={mask_name(v) if k == 'q' else v}" for k, v in _resident_filters(request).items() if v
-    ]
+    parts = [f"{k}={mask_name(v) if k == 'q' else v}" for k, v in _resident_filters(request).items() if v]
     return "; ".join(parts)
 
 
@@ -503,3 +501,22 @@ def resident_export(request: HttpRequest) -> HttpResponse:
         "people/export.html",
         {"form": form, "total": residents.count(), "perms": _perms(user), "query": request.GET.urlencode()},
     )
+
+
+@login_required
+def pick_households(request: HttpRequest) -> JsonResponse:
+    """The household picker's search (``common.pickers``): addresses in the user's area, no names."""
+    q = (request.GET.get("q") or "").strip()[:40]
+    rows = selectors.household_list(actor=request.user, filters={"q": q})[:50]  # type: ignore[arg-type]
+    items = [
+        {
+            "value": str(h.pk),
+            "label": f"{h.compound.name} {h.address}",
+            "hint": (h.grid.name if h.grid else "") + (_(" · %(n)d 人") % {"n": h.n_residents}),
+            "path": "",
+            "children": False,
+            "selectable": True,
+        }
+        for h in rows
+    ]
+    return JsonResponse({"items": items, "crumbs": [], "query": q})

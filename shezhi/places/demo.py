@@ -12,18 +12,16 @@ the *shapes* are not.
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from shapely.geometry import MultiPoint, Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
 from shezhi.accounts.models import User
+from shezhi.accounts.passwords import random_password
 from shezhi.accounts.roles import DivisionLevel, Role
 from shezhi.places.geometry import area_m2, as_geojson
 from shezhi.places.models import Building, Compound, Division, Grid, GridKind, Source
@@ -258,18 +256,6 @@ class DemoAccount:
 
     user: User
     password: str | None
-
-
-def random_password(user: User | None = None) -> str:
-    """A random password of four groups (e.g. ``Kq7m-x3Pa-…``) that the validators accept."""
-    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/l/I
-    while True:
-        candidate = "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
-        try:
-            validate_password(candidate, user)
-        except ValidationError:
-            continue
-        return candidate
 
 
 def ensure_demo_accounts(

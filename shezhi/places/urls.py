@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shezhi.places import views
+from shezhi.places import pickers, views
 
 app_name = "places"
 urlpatterns = [
@@ -11,4 +11,7 @@ urlpatterns = [
     path("map/", views.map_page, name="map"),
     path("map/layers.geojson", views.map_layers, name="map_layers"),
     path("map/basemap.geojson", views.basemap, name="basemap"),
+    path("pick/divisions/", pickers.pick_divisions, name="pick_divisions"),
+    path("pick/grids/", pickers.pick_grids, name="pick_grids"),
+    path("pick/compounds/", pickers.pick_compounds, name="pick_compounds"),
 ]
