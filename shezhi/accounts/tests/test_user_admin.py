@@ -189,7 +189,8 @@ def test_an_admin_cannot_change_their_own_account_here(world):
 def test_the_auditor_sees_the_account_audit_trail(world):
     _client(world.dora).post(f"/accounts/users/{world.carol.pk}/reset-password/")
     body = _client(world.audrey).get("/accounts/audit/").content.decode()
-    assert "dora" in body and "carol" in body
+    assert "dora" in body
+    assert "carol" in body
     assert _client(world.dora).get("/accounts/audit/").status_code == 403
 
 
@@ -201,3 +202,39 @@ def test_the_django_admin_is_for_superusers_only(world):
     assert "/admin/login/" in response["Location"]
     root = User.objects.create_superuser("root", password="pw-root-Abc-123")
     assert _client(root).get("/admin/").status_code == 200
+
+
+def test_the_api_administers_accounts_with_the_error_shape(world, jin):
+    client = _client(world.dora)
+    response = client.post(
+        "/api/v1/users",
+        {"username": "gus", "display_name": "王磊", "role": "grid_worker", "grid_code": world.grid_a.code},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    gus = User.objects.get(username="gus")
+    assert gus.check_password(body["password"])
+    assert body["user"]["division_code"] == world.grid_a.community.code
+    response = client.post(
+        "/api/v1/users",
+        {"username": "boss", "role": "city_admin", "division_code": "510108000000"},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert set(response.json()) == {"code", "message", "message_en", "details"}
+    response = client.patch(
+        f"/api/v1/users/{gus.pk}",
+        {"role": "street_staff", "division_code": "510104021000"},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json()["details"][0]["field"] == "division_code"
+    assert client.post(f"/api/v1/users/{gus.pk}/deactivate").json()["is_active"] is False
+    # Another district's administrator: not found, like an account that does not exist.
+    other = _client(jin)
+    assert other.get(f"/api/v1/users/{gus.pk}").status_code == 404
+    assert other.post(f"/api/v1/users/{gus.pk}/reset-password").status_code == 404
+    assert other.post(f"/api/v1/users/{gus.pk}/reactivate").status_code == 404
+    assert [u["username"] for u in other.get("/api/v1/users").json()["items"]] == ["jin"]
+    assert _client(world.sam).get("/api/v1/users").status_code == 403
