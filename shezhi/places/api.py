@@ -57,6 +57,8 @@ class GridOut(Schema):
 class GridDetailOut(GridOut):
     boundary: dict[str, Any]
     police_officer: str
+    police_station: str
+    police_phone: str
     note: str
 
 

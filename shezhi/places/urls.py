@@ -8,6 +8,7 @@ urlpatterns = [
     path("divisions/<str:code>/", views.division_tree, name="division"),
     path("grids/", views.grid_index, name="grids"),
     path("grids/<str:code>/", views.grid_detail, name="grid"),
+    path("grids/<str:code>/staff/", views.grid_staff, name="grid_staff"),
     path("map/", views.map_page, name="map"),
     path("map/layers.geojson", views.map_layers, name="map_layers"),
     path("map/basemap.geojson", views.basemap, name="basemap"),

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from shezhi.accounts.roles import DivisionLevel
-from shezhi.places import selectors
+from shezhi.common.errors import AppError
+from shezhi.places import selectors, services
+from shezhi.places.forms import GridStaffForm
 from shezhi.places.models import Compound, Division, Grid, GridKind
 from shezhi.places.osm import basemap_geojson
 
@@ -80,7 +84,13 @@ def grid_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "places/grid_detail.html",
-        {"grid": grid, "children": children, "compounds": compounds, "workers": workers},
+        {
+            "grid": grid,
+            "children": children,
+            "compounds": compounds,
+            "workers": workers,
+            "can_edit_staff": services.can_edit_grid_staff(request.user),  # type: ignore[arg-type]
+        },
     )
 
 
@@ -146,3 +156,37 @@ def basemap(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(basemap_geojson())
     response["Cache-Control"] = "private, max-age=86400"
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def grid_staff(request: HttpRequest, code: str) -> HttpResponse:
+    """一格一长一警: the 市/区 administrators set a grid's 网格长 and 网格警."""
+    grid = Grid.objects.select_related("community__parent", "leader").get_visible_or_404(request.user, code=code)
+    if not services.can_edit_grid_staff(request.user):  # type: ignore[arg-type]
+        raise PermissionDenied("manage_users")
+    initial = {
+        "leader": grid.leader_id,
+        "police_officer": grid.police_officer,
+        "police_station": grid.police_station,
+        "police_phone": grid.police_phone,
+    }
+    form = GridStaffForm(request.POST or None, initial=initial, candidates=services.leader_candidates(grid=grid))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            changes = services.grid_staff_assign(
+                actor=request.user,  # type: ignore[arg-type]
+                grid=grid,
+                leader=data["leader"],
+                police_officer=data["police_officer"],
+                police_station=data["police_station"],
+                police_phone=data["police_phone"],
+            )
+        except AppError as exc:
+            form.add_app_error(exc)
+        else:
+            if changes:
+                messages.success(request, _("网格长、网格警已更新"))
+            return redirect("places:grid", code=grid.code)
+    return render(request, "places/grid_staff.html", {"grid": grid, "form": form})
