@@ -86,10 +86,22 @@ def _area(actor: User, body: UserAssignmentIn) -> tuple[Any, Any]:
     """The division and grid a body names, among those the actor sees (else 422 on the field)."""
     division = grid = None
     if body.division_code:
-        division = apps.get_model("places", "Division").objects.visible_to(actor).filter(code=body.division_code).first()
+        division = (
+            apps.get_model("places", "Division")
+            .objects.visible_to(actor)
+            .filter(code=body.division_code)
+            .first()
+        )
         if division is None:
             raise AppError.from_problems(
-                [Problem("not_found", "区划不存在或不在您的辖区内", "no such division in your area", "division_code")]
+                [
+                    Problem(
+                        "not_found",
+                        "区划不存在或不在您的辖区内",
+                        "no such division in your area",
+                        "division_code",
+                    )
+                ]
             )
     if body.grid_code:
         grid = apps.get_model("places", "Grid").objects.visible_to(actor).filter(code=body.grid_code).first()

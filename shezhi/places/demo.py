@@ -67,7 +67,9 @@ def compound_name(osm_name: str | None, community_name: str, taken: set[str]) ->
     name = (osm_name or "").strip()
     if name and _CJK.search(name) and name not in PLACEHOLDER_NAMES:
         return name, False
-    base = re.sub(r"(社区居民委员会|社区居委会|居民委员会|居委会|村民委员会|村委会|社区|村)$", "", community_name)
+    base = re.sub(
+        r"(社区居民委员会|社区居委会|居民委员会|居委会|村民委员会|村委会|社区|村)$", "", community_name
+    )
     base = base or community_name
     for suffix in _NAME_SUFFIXES:
         if base + suffix not in taken:

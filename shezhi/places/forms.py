@@ -13,7 +13,9 @@ from shezhi.common.errors import AppError
 class GridStaffForm(forms.Form):
     """一格一长一警: the grid's leader (an account) and its police officer (name, unit, phone)."""
 
-    leader = forms.ModelChoiceField(label=_("网格长"), queryset=None, required=False, empty_label=_("（暂无）"))  # type: ignore[arg-type]
+    leader = forms.ModelChoiceField(
+        label=_("网格长"), queryset=None, required=False, empty_label=_("（暂无）")
+    )  # type: ignore[arg-type]
     police_officer = forms.CharField(label=_("网格警姓名"), max_length=64, required=False)
     police_station = forms.CharField(
         label=_("所属派出所"), max_length=64, required=False, help_text=_("例如：成华区公安分局猛追湾派出所")

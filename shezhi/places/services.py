@@ -53,12 +53,26 @@ def grid_staff_assign(
         raise PermissionDenied("manage_users")
     if leader is not None and not leader_candidates(grid=grid).filter(pk=leader.pk).exists():
         raise AppError.from_problems(
-            [Problem("leader_outside", "网格长须为本社区（或所属街道）的在岗工作人员", "the leader must be active staff of this community or its street", "leader")]
+            [
+                Problem(
+                    "leader_outside",
+                    "网格长须为本社区（或所属街道）的在岗工作人员",
+                    "the leader must be active staff of this community or its street",
+                    "leader",
+                )
+            ]
         )
     phone = police_phone.strip()
     if phone and not _PHONE.match(phone):
         raise AppError.from_problems(
-            [Problem("phone", "值班电话格式不正确（如 028-84321110 或 110）", "the duty phone is not a phone number", "police_phone")]
+            [
+                Problem(
+                    "phone",
+                    "值班电话格式不正确（如 028-84321110 或 110）",
+                    "the duty phone is not a phone number",
+                    "police_phone",
+                )
+            ]
         )
     before = {
         "leader": _person(grid.leader),

@@ -162,7 +162,9 @@ def basemap(request: HttpRequest) -> JsonResponse:
 @require_http_methods(["GET", "POST"])
 def grid_staff(request: HttpRequest, code: str) -> HttpResponse:
     """一格一长一警: the 市/区 administrators set a grid's 网格长 and 网格警."""
-    grid = Grid.objects.select_related("community__parent", "leader").get_visible_or_404(request.user, code=code)
+    grid = Grid.objects.select_related("community__parent", "leader").get_visible_or_404(
+        request.user, code=code
+    )
     if not services.can_edit_grid_staff(request.user):  # type: ignore[arg-type]
         raise PermissionDenied("manage_users")
     initial = {
@@ -171,7 +173,9 @@ def grid_staff(request: HttpRequest, code: str) -> HttpResponse:
         "police_station": grid.police_station,
         "police_phone": grid.police_phone,
     }
-    form = GridStaffForm(request.POST or None, initial=initial, candidates=services.leader_candidates(grid=grid))
+    form = GridStaffForm(
+        request.POST or None, initial=initial, candidates=services.leader_candidates(grid=grid)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
