@@ -310,11 +310,11 @@ def organisation_index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _area_choices(user: Any) -> dict[str, list[tuple[str, str]]]:
-    communities = Division.objects.visible_to(user).filter(level=DivisionLevel.COMMUNITY).order_by("code")
+def _area_choices(user: Any) -> dict[str, Any]:
+    """The communities and grids an area form may name (its pickers search them)."""
     return {
-        "communities": [(d.code, f"{d.name}（{d.code}）") for d in communities[:500]],
-        "grids": _grid_choices(user),
+        "communities": Division.objects.visible_to(user).filter(level=DivisionLevel.COMMUNITY),
+        "grids": Grid.objects.visible_to(user),
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -56,7 +57,10 @@ def task_worker(lifecircle_data: None) -> Iterator[Any]:
 def test_a_planner_runs_an_evaluation_and_tries_a_facility(page: Any, login: Any, task_worker: Any) -> None:
     login("planner")
     page.goto("/lifecircle/")
-    page.select_option("select[name=area]", label="猛追湾街道（镇(街道)）")
+    # The area picker: search, then choose the street (not the community of the same name).
+    page.click("[data-testid=picker-area]")
+    page.fill(".picker-search", "猛追湾")
+    page.locator(".picker-option", has=page.locator(".picker-label", has_text=re.compile("^猛追湾街道$"))).click()
     with page.expect_navigation():
         page.click("[data-testid=start-run] button[type=submit]")
     assert "/lifecircle/runs/" in page.url
