@@ -60,6 +60,8 @@
       if (p.households) {
         lines.push(p.households + " " + labels.households + " · " + walk);
         if (p.covered_share !== null && p.covered_share !== undefined) { lines.push(labels.covered_share + " " + pct(p.covered_share)); }
+      } else {
+        lines.push(esc(labels.no_compounds));
       }
       return lines.join("<br>");
     }
