@@ -130,6 +130,16 @@ class Grid(models.Model):
     def is_generated(self) -> bool:
         return self.source == Source.GENERATED
 
+    @property
+    def note_text(self) -> str:
+        """The note in the active language only (generated notes are stored ``中文 / English``)."""
+        from django.utils.translation import get_language
+
+        zh, sep, en = self.note.partition(" / ")
+        if not sep:
+            return self.note
+        return en if (get_language() or "").startswith("en") else zh
+
 
 class Compound(models.Model):
     """A residential compound (小区/院落) with its location and households."""

@@ -36,9 +36,14 @@ def test_a_district_admin_creates_resets_and_deactivates_an_account(page: Any, l
     page.click("[data-testid=picker-grid]")
     panel = page.locator("[data-testid=picker-grid] ~ .picker-panel")
     panel.locator(".picker-search").fill("第2网格")
-    panel.locator(".picker-option").first.wait_for()
-    chosen = panel.locator(".picker-option .picker-label").first.inner_text()
-    panel.locator(".picker-option").first.click()
+    found = panel.locator(".picker-option", has=page.locator(".picker-label", has_text="第2网格"))
+    found.first.wait_for()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.picker-option .picker-label')]"
+        ".every((l) => l.textContent.includes('第2网格'))"
+    )
+    chosen = found.first.locator(".picker-label").inner_text()
+    found.first.click()
     assert page.locator("[data-testid=picker-grid]").inner_text() == chosen
     shot(page, "accounts-user-new")
     with page.expect_navigation():
@@ -100,7 +105,8 @@ def test_grid_staff_are_set_on_the_grid_page(page: Any, login: Any) -> None:
     login("district")
     page.goto(f"/places/grids/{grid.code}/")
     page.click("[data-testid=edit-grid-staff]")
-    page.select_option("select[name=leader]", label=re.compile("社区工作者"))
+    leader = User.objects.get(username="community")
+    page.select_option("select[name=leader]", str(leader.pk))
     page.fill("input[name=police_officer]", "刘建军")
     page.fill("input[name=police_station]", "猛追湾派出所")
     page.fill("input[name=police_phone]", "028-84321110")
@@ -157,8 +163,13 @@ def test_the_compound_and_household_pickers_search_on_a_phone(page: Any, login: 
     panel = page.locator("[data-testid=picker-household] ~ .picker-panel")
     panel.locator(".picker-option").first.wait_for()
     first = panel.locator(".picker-label").first.inner_text()
-    panel.locator(".picker-search").fill(first.split(" ")[0])
-    panel.locator(".picker-option").first.wait_for()
+    compound = first.split(" ")[0]
+    panel.locator(".picker-search").fill(compound)
+    page.wait_for_function(
+        "(name) => [...document.querySelectorAll('.picker-option .picker-label')]"
+        ".every((l) => l.textContent.startsWith(name))",
+        arg=compound,
+    )
     box = panel.bounding_box()
     assert box["x"] + box["width"] <= 390
     shot(page, "picker-household-phone")
