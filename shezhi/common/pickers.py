@@ -161,3 +161,19 @@ class PickerField(forms.ModelChoiceField):
 
     def has_changed(self, initial: Any, data: Any) -> bool:
         return str(self.prepare_value(initial) or "") != str(data or "")
+
+
+def picker_html(
+    kind: str, name: str, value: str = "", label: str = "", *, levels: str = "", aria: str = ""
+) -> Any:
+    """A picker for a GET filter form (no form class): ``value`` a code, ``label`` its name."""
+    widget = PickerInput(kind, levels=levels)
+    attrs = {"aria-label": aria} if aria else {}
+    if label:
+        attrs["data-picker-label"] = label
+    html = forms.TextInput.render(widget, name, value, attrs)
+    return format_html(
+        '<span class="picker-field">{}<span class="picker-current" data-picker-current>{}</span></span>',
+        html,
+        label,
+    )

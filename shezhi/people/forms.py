@@ -50,14 +50,15 @@ class ResidentFilterForm(forms.Form):
         required=False,
         choices=[("", _("全部年龄")), *((k, v[0]) for k, v in AGE_BANDS.items())],
     )
-    grid = forms.ChoiceField(label=_("网格"), required=False)
+    grid = PickerField(label=_("网格"), queryset=None, kind="grid", required=False)
     sex = forms.ChoiceField(
         label=_("性别"), required=False, choices=[("", _("全部")), ("M", _("男")), ("F", _("女"))]
     )
 
-    def __init__(self, *args: Any, grids: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, grids: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["grid"].choices = [("", _("全部网格")), *grids]
+        self.fields["grid"].queryset = grids  # type: ignore[attr-defined]
+        self.fields["grid"].widget.attrs["aria-label"] = _("网格")
 
 
 class ResidentForm(forms.Form):

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from shezhi.accounts.roles import DivisionLevel
 from shezhi.common.errors import AppError
+from shezhi.common.pickers import picker_html
 from shezhi.places import selectors, services
 from shezhi.places.forms import GridStaffForm
 from shezhi.places.models import Compound, Division, Grid, GridKind
@@ -64,13 +66,36 @@ def division_tree(request: HttpRequest, code: str | None = None) -> HttpResponse
 @login_required
 @require_GET
 def grid_index(request: HttpRequest) -> HttpResponse:
-    filters = {k: request.GET.get(k, "") for k in ("kind", "area", "q")}
-    grids = selectors.grid_list(actor=request.user, filters=filters)  # type: ignore[arg-type]
+    filters = {k: request.GET.get(k, "").strip() for k in ("kind", "area", "q")}
+    area = None
+    if filters["area"]:
+        # The area picker sends a division code; typed without JavaScript, a code or a name.
+        area = (
+            Division.objects.visible_to(request.user)
+            .filter(Q(code=filters["area"]) | Q(name=filters["area"]))
+            .order_by("code")
+            .first()
+        )
+    selected = {**filters, "area": area.prefix if area else filters["area"]}
+    grids = selectors.grid_list(actor=request.user, filters=selected)  # type: ignore[arg-type]
     page = Paginator(grids, 50).get_page(request.GET.get("page"))
+    area_picker = picker_html(
+        "division",
+        "area",
+        area.code if area else filters["area"],
+        area.name if area else "",
+        aria=_("所属区划"),
+    )
     return render(
         request,
         "places/grid_list.html",
-        {"page": page, "filters": filters, "kinds": GridKind.choices, "total": grids.count()},
+        {
+            "page": page,
+            "filters": filters,
+            "kinds": GridKind.choices,
+            "total": grids.count(),
+            "area_picker": area_picker,
+        },
     )
 
 
