@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
 from django.test import Client
 
 from shezhi.accounts.models import AccountAction, AccountEvent, ApiToken, User
 from shezhi.accounts.roles import Role
-from shezhi.places.models import Division
 
 JINJIANG = "510104000000"  # 锦江区
 
@@ -19,7 +19,7 @@ def jin(world) -> User:
         username="jin",
         password="pw-jin",
         role=Role.DISTRICT_STAFF,
-        division=Division.objects.get(code=JINJIANG),
+        division=apps.get_model("places", "Division").objects.get(code=JINJIANG),
     )
 
 
