@@ -203,3 +203,24 @@ class AccountEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()} {self.target_name}"
+
+    #: What each recorded field is called on the page.
+    FIELD_LABELS = {
+        "role": _("角色"),
+        "division": _("所属区划"),
+        "grid": _("所属网格"),
+        "display_name": _("姓名"),
+        "leader": _("网格长"),
+        "police_officer": _("网格警"),
+        "police_station": _("所属派出所"),
+        "police_phone": _("网格警值班电话"),
+    }
+
+    def changes_display(self) -> list[tuple[str, str, str]]:
+        """(field, before, after) in the reader's language; roles are stored as codes."""
+        rows = []
+        for name, (before, after) in self.changes.items():
+            if name == "role":
+                before, after = (str(Role(v).label) if v in Role.values else v for v in (before, after))
+            rows.append((str(self.FIELD_LABELS.get(name, name)), before or "—", after or "—"))
+        return rows

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shezhi.accounts import management_rules as rules
@@ -74,8 +74,8 @@ def account_event(
 
 
 def _role_label(role: str) -> str:
-    with translation.override("zh-hans"):
-        return str(Role(role).label)
+    """A role as the audit record keeps it: its code (shown in the reader's language)."""
+    return str(Role(role).value)
 
 
 @transaction.atomic

@@ -238,3 +238,20 @@ def test_the_api_administers_accounts_with_the_error_shape(world, jin):
     assert other.post(f"/api/v1/users/{gus.pk}/reactivate").status_code == 404
     assert [u["username"] for u in other.get("/api/v1/users").json()["items"]] == ["jin"]
     assert _client(world.sam).get("/api/v1/users").status_code == 403
+
+
+def test_the_audit_trail_reads_in_the_readers_language(world):
+    from django.utils import translation
+
+    client = _client(world.dora)
+    client.post(
+        f"/accounts/users/{world.sam.pk}/",
+        {"display_name": "sam", "role": "planner", "division": world.street_x.parent.code},
+    )
+    event = AccountEvent.objects.get(target=world.sam, action=AccountAction.CHANGED)
+    assert event.changes["role"] == ["street_staff", "planner"]
+    with translation.override("zh-hans"):
+        assert ("角色", "街道工作人员", "规划师") in event.changes_display()
+    with translation.override("en"):
+        labels = {row[0] for row in event.changes_display()}
+        assert "角色" not in labels
