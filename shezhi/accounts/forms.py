@@ -76,6 +76,7 @@ class UserAssignmentForm(forms.Form):
     )
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")  # the label stands alone, no Latin colon
         super().__init__(*args, **kwargs)
         self.actor = actor
         self.fields["role"].choices = [(r.value, r.label) for r in rules.assignable_roles(actor)]

@@ -23,6 +23,7 @@ class GridStaffForm(forms.Form):
     police_phone = forms.CharField(label=_("网格警值班电话"), max_length=24, required=False)
 
     def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")  # the label stands alone, no Latin colon
         super().__init__(*args, **kwargs)
         field = self.fields["leader"]
         field.queryset = candidates  # type: ignore[attr-defined]
