@@ -58,3 +58,20 @@ def test_only_admins_edit_and_other_areas_answer_404(world):
     assert _client(world.sam).get(f"/places/grids/{world.grid_a.code}/staff/").status_code == 403
     assert _client(world.tina).get(f"/places/grids/{world.grid_a.code}/staff/").status_code == 404
     assert _client(world.dora).get(f"/places/grids/{world.grid_a.code}/staff/").status_code == 200
+
+
+def test_the_api_sets_grid_staff_with_the_error_shape(world):
+    client = _client(world.dora)
+    url = f"/api/v1/grids/{world.grid_a.code}/staff"
+    body = {"leader_username": "carol", "police_officer": "周敏", "police_station": "猛追湾派出所"}
+    response = client.put(url, body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json()["leader_username"] == "carol"
+    world.grid_a.refresh_from_db()
+    assert world.grid_a.police_officer == "周敏"
+    bad = client.put(url, {"leader_username": "tina"}, content_type="application/json")
+    assert bad.status_code == 422
+    assert bad.json()["details"][0]["field"] == "leader_username"
+    # Another street's officer: the grid is not found; a grid worker: not allowed.
+    assert _client(world.tina).put(url, body, content_type="application/json").status_code == 404
+    assert _client(world.alice).put(url, body, content_type="application/json").status_code == 403
