@@ -55,6 +55,11 @@ class User(AbstractUser):
         related_name="workers",
     )
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    must_change_password = models.BooleanField(
+        _("须更改密码"),
+        default=False,
+        help_text=_("管理员重置密码后，用户下次登录须先设置自己的新密码。"),
+    )
 
     objects = ShezhiUserManager()
 
@@ -74,10 +79,7 @@ class User(AbstractUser):
             self.division = self.grid.community
         if self.division is not None and expected and self.division.level != expected:
             raise ValidationError(
-                {
-                    "division": _("该角色的区划必须是%(level)s级")
-                    % {"level": expected.label}
-                }
+                {"division": _("该角色的区划必须是%(level)s级") % {"level": expected.label}}
             )
 
     @property
@@ -157,3 +159,68 @@ class ApiToken(models.Model):
             expires_at=timezone.now() + timedelta(days=days),
         )
         return token, raw
+
+
+class AccountAction(models.TextChoices):
+    """What an administrator did to an account (账号变更)."""
+
+    CREATED = "created", _("创建账号")
+    CHANGED = "changed", _("修改角色或辖区")
+    PASSWORD_RESET = "password_reset", _("重置密码")
+    DEACTIVATED = "deactivated", _("停用")
+    REACTIVATED = "reactivated", _("启用")
+    GRID_STAFF = "grid_staff", _("网格长/网格警任免")
+
+
+class AccountEvent(models.Model):
+    """One change to an account or a grid's staff, by whom and when (账号审计记录).
+
+    Written only by :mod:`shezhi.accounts.services` (and ``places.services`` for grid staff),
+    in the same transaction as the change. The names are kept as they were at the time, so the
+    record survives a renamed or deleted account.
+    """
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(_("操作人"), max_length=150)
+    target = models.ForeignKey(
+        User, verbose_name=_("账号"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target_name = models.CharField(_("账号"), max_length=150, blank=True)
+    #: The area the change lies in (the target's division code, or the grid's community).
+    area_code = models.CharField(_("区划代码"), max_length=12, blank=True, db_index=True)
+    subject = models.CharField(_("对象"), max_length=80, blank=True, help_text=_("如网格编码"))
+    action = models.CharField(_("操作"), max_length=20, choices=AccountAction.choices)
+    #: ``{field: [before, after]}`` in display form (a password is never recorded).
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("账号审计记录")
+        verbose_name_plural = _("账号审计记录")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()} {self.target_name}"
+
+    #: What each recorded field is called on the page.
+    FIELD_LABELS = {
+        "role": _("角色"),
+        "division": _("所属区划"),
+        "grid": _("所属网格"),
+        "display_name": _("姓名"),
+        "leader": _("网格长"),
+        "police_officer": _("网格警"),
+        "police_station": _("所属派出所"),
+        "police_phone": _("网格警值班电话"),
+    }
+
+    def changes_display(self) -> list[tuple[str, str, str]]:
+        """(field, before, after) in the reader's language; roles are stored as codes."""
+        rows = []
+        for name, (before, after) in self.changes.items():
+            if name == "role":
+                before, after = (str(Role(v).label) if v in Role.values else v for v in (before, after))
+            rows.append((str(self.FIELD_LABELS.get(name, name)), before or "—", after or "—"))
+        return rows

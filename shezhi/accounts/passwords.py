@@ -8,8 +8,10 @@ every path that goes through ``User.set_password``).
 
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -63,3 +65,15 @@ class ApiTokensDieWithPassword:
 
     def get_help_text(self) -> str:
         return _("更改密码后，您的全部接口令牌随即失效。")
+
+
+def random_password(user: User | None = None) -> str:
+    """A random password of four groups (e.g. ``Kq7m-x3Pa-…``) that the validators accept."""
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/l/I
+    while True:
+        candidate = "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
+        try:
+            validate_password(candidate, user)
+        except ValidationError:
+            continue
+        return candidate

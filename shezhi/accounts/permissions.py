@@ -16,13 +16,17 @@ if TYPE_CHECKING:
 class AccountPermission(StrEnum):
     MANAGE_OWN_TOKENS = "manage_own_tokens"  # list, create and revoke one's own API tokens
     READ_LOGIN_RECORD = "read_login_record"  # failed logins and lockouts (the 审计员)
+    MANAGE_USERS = "manage_users"  # create, change, reset, deactivate accounts in one's area
+    READ_ACCOUNT_AUDIT = "read_account_audit"  # the record of every account change (the 审计员)
 
 
 P = AccountPermission
 #: Staff use the API; residents and partners reach the platform through its pages and Open311.
 ROLE_PERMISSIONS: dict[Role, frozenset[AccountPermission]] = {
     **{role: frozenset({P.MANAGE_OWN_TOKENS}) for role in STAFF_ROLES},
-    Role.AUDITOR: frozenset({P.MANAGE_OWN_TOKENS, P.READ_LOGIN_RECORD}),
+    Role.AUDITOR: frozenset({P.MANAGE_OWN_TOKENS, P.READ_LOGIN_RECORD, P.READ_ACCOUNT_AUDIT}),
+    Role.CITY_ADMIN: frozenset({P.MANAGE_OWN_TOKENS, P.MANAGE_USERS}),
+    Role.DISTRICT_STAFF: frozenset({P.MANAGE_OWN_TOKENS, P.MANAGE_USERS}),
 }
 
 

@@ -61,3 +61,32 @@ STAFF_ROLES = frozenset(
         Role.AUDITOR,
     }
 )
+
+#: Depth of each division level (the city above the district above the street…).
+LEVEL_DEPTH = {
+    DivisionLevel.PROVINCE: 0,
+    DivisionLevel.CITY: 1,
+    DivisionLevel.DISTRICT: 2,
+    DivisionLevel.STREET: 3,
+    DivisionLevel.COMMUNITY: 4,
+}
+
+#: Roles that administer accounts in their area: the 市级管理员 for the city, the 区级工作人员
+#: as the district's administrator.
+ACCOUNT_MANAGER_ROLES = frozenset({Role.CITY_ADMIN, Role.DISTRICT_STAFF})
+
+#: Roles only a city administrator may give (city-wide powers).
+CITY_ONLY_ROLES = frozenset({Role.CITY_ADMIN, Role.AUDITOR})
+
+
+def manageable_roles(role: Role) -> list[Role]:
+    """The roles an account manager of ``role`` may give: none above their own area's level,
+    and the city-wide roles (市级管理员, 审计员) only by a city administrator."""
+    if role not in ACCOUNT_MANAGER_ROLES:
+        return []
+    own_depth = LEVEL_DEPTH[ROLE_LEVEL[role]]
+    return [
+        r
+        for r in Role
+        if LEVEL_DEPTH[ROLE_LEVEL[r]] >= own_depth and (role == Role.CITY_ADMIN or r not in CITY_ONLY_ROLES)
+    ]

@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from shezhi.common.pickers import PickerField
 from shezhi.lifecircle.models import CandidateSource, ServiceElement, Walker
 from shezhi.places.models import Division
 
@@ -34,14 +35,17 @@ class ElementRevisionForm(forms.ModelForm):
 class RunStartForm(forms.Form):
     """Start an evaluation of one area."""
 
-    area = forms.ModelChoiceField(label=_("评估范围"), queryset=None)  # type: ignore[arg-type]
+    area = PickerField(
+        label=_("评估范围"),
+        queryset=None,
+        kind="division",
+        levels="city,district,street,community",
+    )
     walker = forms.ChoiceField(label=_("步行人群"), choices=Walker.choices, initial=Walker.ADULT)
 
     def __init__(self, *args: Any, areas: QuerySet[Division], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["area"]
-        field.queryset = areas  # type: ignore[attr-defined]
-        field.label_from_instance = lambda d: f"{d.name}（{d.get_level_display()}）"  # type: ignore[attr-defined]
+        self.fields["area"].queryset = areas  # type: ignore[attr-defined]
 
 
 class SitingForm(forms.Form):

@@ -47,6 +47,7 @@ def layers(*, actor: User, run: AnalysisRun, element: ServiceElement) -> dict[st
                     "layer": "compound",
                     "id": c.pk,
                     "name": c.name,
+                    "name_generated": c.name_generated,
                     "community": r.community.name,
                     "community_code": r.community.code,
                     "households": r.households,
@@ -80,7 +81,9 @@ def layers(*, actor: User, run: AnalysisRun, element: ServiceElement) -> dict[st
                     "properties": {"layer": "facility", "id": pk, "name": name, "synthetic": synthetic},
                 }
             )
-    features = community_boundaries(actor=actor, run=run) + grid_boundaries(actor=actor, run=run) + features
+    communities = community_boundaries(actor=actor, run=run)
+    _summarise_communities(communities, features)
+    features = communities + grid_boundaries(actor=actor, run=run) + features
     return {
         "type": "FeatureCollection",
         "element": {"code": element.code, "name": element.name, "radius_m": round(radius)},
@@ -153,6 +156,30 @@ def isochrone_geojson(*, run: AnalysisRun, lon: float, lat: float) -> dict[str, 
             for minutes, poly in zip((15, 10, 5), reversed(polygons), strict=True)
         ],
     }
+
+
+def _summarise_communities(communities: list[dict[str, Any]], compounds: list[dict[str, Any]]) -> None:
+    """Give each community feature its 户数, covered share and mean walk (household-weighted),
+    so its tooltip reads like its compounds' (never ``undefined``)."""
+    totals: dict[str, list[float]] = {}
+    for f in compounds:
+        p = f["properties"]
+        if p.get("layer") != "compound":
+            continue
+        t = totals.setdefault(p["community_code"], [0.0, 0.0, 0.0, 0.0])  # hh, covered, hh·min, hh with min
+        hh = float(p["households"] or 0)
+        t[0] += hh
+        if p["ok"]:
+            t[1] += hh
+        if p["minutes"] is not None:
+            t[2] += hh * p["minutes"]
+            t[3] += hh
+    for f in communities:
+        p = f["properties"]
+        hh, covered, weighted, with_minutes = totals.get(p["community_code"], [0.0, 0.0, 0.0, 0.0])
+        p["households"] = round(hh)
+        p["covered_share"] = round(covered / hh, 3) if hh else None
+        p["minutes"] = round(weighted / with_minutes, 1) if with_minutes else None
 
 
 def community_boundaries(*, actor: User, run: AnalysisRun) -> list[dict[str, Any]]:

@@ -281,6 +281,16 @@ class Gap(models.Model):
     def __str__(self) -> str:
         return f"{self.element_name}: {self.detail}"
 
+    @property
+    def detail_text(self) -> str:
+        """The explanation in the active language only (stored as ``中文 / English``)."""
+        from django.utils.translation import get_language
+
+        zh, sep, en = self.detail.partition(" / ")
+        if not sep:
+            return self.detail
+        return en if (get_language() or "").startswith("en") else zh
+
 
 class CandidateSite(models.Model):
     """A site a planner proposes for a new facility (闲置地块、低效用地、可改造的公共用房)."""

@@ -96,4 +96,13 @@ def map_labels() -> dict[str, str]:
         "whatif": _("假设新增设施"),
         "households": _("户"),
         "minutes": _("分钟"),
+        "walk": _("平均步行 %(m)s 分钟"),
+        "walk_one": _("步行 %(m)s 分钟"),
+        "covered_share": _("覆盖"),
+        "no_compounds": _("无小区数据"),
+        "sample_name": _("名称为示意"),
+        "community": _("社区边界"),
+        "grid": _("网格边界"),
+        "site": _("推荐选址"),
+        "newly": _("新增覆盖的小区"),
     }

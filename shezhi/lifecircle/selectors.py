@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from shezhi.accounts.models import User
 from shezhi.accounts.roles import DivisionLevel
@@ -51,8 +51,9 @@ def gap_list(*, actor: User, run: AnalysisRun, filters: dict[str, str] | None = 
         qs = qs.filter(kind=filters["kind"])
     if filters.get("element"):
         qs = qs.filter(element=filters["element"])
-    if filters.get("community"):
-        qs = qs.filter(community__code=filters["community"])
+    if community := (filters.get("community") or "").strip():
+        # A community by its name (any part of it) or its code.
+        qs = qs.filter(Q(community__code=community) | Q(community__name__icontains=community))
     return qs.order_by("rank")
 
 

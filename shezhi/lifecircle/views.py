@@ -18,8 +18,8 @@ from shezhi.accounts.roles import Role
 from shezhi.accounts.scoping import not_area_scoped
 from shezhi.common import uploads
 from shezhi.common.errors import AppError, ImportRejected
+from shezhi.lifecircle import describe, figures, mapdata, report, selectors, services
 from shezhi.lifecircle import facility_import as facility_imports
-from shezhi.lifecircle import figures, mapdata, report, selectors, services
 from shezhi.lifecircle.forms import (
     CandidateForm,
     ElementRevisionForm,
@@ -326,10 +326,23 @@ def siting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     study = SitingStudy.objects.select_related("run__area", "run__standard").get_visible_or_404(
         request.user, pk=pk
     )
+    result = dict(study.result)
+    result["sites"] = describe.describe_sites(result.get("sites", []), area=study.run.area)
+    result["method_label"] = describe.method_label(str(result.get("method", "")))
+    result["gap_pct"] = round(float(result.get("gap") or 0) * 100, 1)
+    map_sites = [
+        {k: s[k] for k in ("title", "lon", "lat", "households", "compounds")} for s in result["sites"]
+    ]
     return render(
         request,
         "lifecircle/siting_detail.html",
-        {"study": study, "run": study.run, "result": study.result, "labels": report.map_labels()},
+        {
+            "study": study,
+            "run": study.run,
+            "result": result,
+            "map_sites": map_sites,
+            "labels": report.map_labels(),
+        },
     )
 
 

@@ -53,10 +53,169 @@ AGE_BANDS = [
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢"
 )
-GIVEN = (
-    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国文玉兰"
-    "红梅婷雪丹辉鹏浩宇欣怡子涵梓轩思彤雨萱俊杰晨"
-)
+#: Given names by sex and by the decade people were named in (a 1950s 建国 is not a 2010s 梓轩).
+GIVEN_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
+    "M": {
+        "old": (
+            "建国",
+            "国强",
+            "志明",
+            "德华",
+            "建华",
+            "国华",
+            "永福",
+            "文斌",
+            "春生",
+            "福林",
+            "长友",
+            "建军",
+            "卫东",
+            "振华",
+            "国庆",
+            "家明",
+            "树林",
+            "明",
+            "强",
+            "军",
+            "刚",
+            "平",
+            "华",
+            "林",
+            "忠",
+        ),
+        "mid": (
+            "伟",
+            "磊",
+            "涛",
+            "勇",
+            "杰",
+            "鹏",
+            "超",
+            "浩",
+            "亮",
+            "俊",
+            "斌",
+            "波",
+            "海",
+            "鑫",
+            "志强",
+            "建伟",
+            "文杰",
+            "海涛",
+            "晓东",
+            "俊杰",
+            "家豪",
+            "小龙",
+            "剑",
+            "峰",
+            "宏伟",
+            "明辉",
+            "永强",
+        ),
+        "young": (
+            "子轩",
+            "梓轩",
+            "浩然",
+            "宇轩",
+            "俊熙",
+            "皓轩",
+            "子墨",
+            "沐阳",
+            "宇航",
+            "博文",
+            "睿",
+            "辰",
+            "浩宇",
+            "思远",
+            "嘉懿",
+            "铭泽",
+            "奕辰",
+            "天佑",
+            "一鸣",
+            "锦程",
+            "昊天",
+            "泽宇",
+        ),
+    },
+    "F": {
+        "old": (
+            "秀英",
+            "桂英",
+            "秀兰",
+            "玉兰",
+            "桂兰",
+            "淑珍",
+            "凤英",
+            "玉珍",
+            "秀珍",
+            "素芬",
+            "丽华",
+            "淑华",
+            "桂芳",
+            "玉梅",
+            "素珍",
+            "翠华",
+            "兰英",
+            "琼",
+            "英",
+            "兰",
+            "珍",
+            "芬",
+            "霞",
+        ),
+        "mid": (
+            "芳",
+            "娜",
+            "静",
+            "丽",
+            "艳",
+            "敏",
+            "燕",
+            "娟",
+            "婷",
+            "雪",
+            "丹",
+            "丽娟",
+            "晓燕",
+            "春梅",
+            "红梅",
+            "雪梅",
+            "婷婷",
+            "丽萍",
+            "小红",
+            "玲",
+            "倩",
+            "莉",
+            "慧",
+            "颖",
+            "晓丽",
+            "海燕",
+        ),
+        "young": (
+            "子涵",
+            "欣怡",
+            "梓涵",
+            "诗涵",
+            "雨涵",
+            "思彤",
+            "雨萱",
+            "一诺",
+            "可馨",
+            "语桐",
+            "若汐",
+            "佳怡",
+            "梓萱",
+            "紫涵",
+            "欣妍",
+            "雨桐",
+            "心怡",
+            "梦瑶",
+            "书瑶",
+            "语嫣",
+            "安琪",
+        ),
+    },
+}
 #: 户籍 residents carry the district's own region code; others come from across Sichuan and beyond.
 HOME_REGION = "510108"
 OTHER_REGIONS = ("511302", "510722", "511623", "513401", "510681", "500101", "411502", "430124", "620102")
@@ -88,8 +247,19 @@ def synthetic_id_number(region: str, birth: dt.date, sex: str, rng: random.Rando
     return first17 + id_check_digit(first17)
 
 
-def synthetic_name(rng: random.Random) -> str:
-    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+def synthetic_name(
+    rng: random.Random, *, sex: str | None = None, birth_year: int | None = None, surname: str | None = None
+) -> str:
+    """An invented name that fits the person: a given name of their sex and of the decade they
+    were born in, and (for a family) the surname given.
+
+    >>> synthetic_name(random.Random(1), sex="F", birth_year=1948, surname="王")[0]
+    '王'
+    """
+    sex = sex if sex in ("M", "F") else rng.choice("MF")
+    year = birth_year if birth_year is not None else rng.randint(1950, 2015)
+    era = "old" if year < 1970 else "mid" if year < 2000 else "young"
+    return (surname or rng.choice(SURNAMES)) + rng.choice(GIVEN_NAMES[sex][era])
 
 
 def synthetic_phone(rng: random.Random) -> str:
@@ -180,10 +350,18 @@ def build_demo_people(*, households_per_compound: int = 30, seed: int = SEED) ->
         if any(h.pk is None for h in households):  # databases that return no keys from bulk inserts
             households = list(Household.objects.filter(synthetic=True).order_by("pk"))
         residents: list[Resident] = []
+        # Names draw from their own generator, so the people (ages, sexes, tags) stay as seeded.
+        names = random.Random(seed + 1)
         for household, members in zip(households, plans, strict=True):
             working = any(18 <= age <= 59 for age, _ in members)
+            head_sex = ""
+            family_name = names.choice(SURNAMES)
             for age, relation in members:
                 sex = rng.choice("MF")
+                if relation == Relation.HEAD:
+                    head_sex = sex
+                elif relation == Relation.SPOUSE and head_sex:
+                    sex = "F" if head_sex == "M" else "M"  # the demo's couples are of opposite sex
                 birth = _birth_date(age, rng)
                 region = (
                     HOME_REGION
@@ -200,7 +378,15 @@ def build_demo_people(*, households_per_compound: int = 30, seed: int = SEED) ->
                 residents.append(
                     Resident(
                         household=household,
-                        name=synthetic_name(rng),
+                        name=synthetic_name(
+                            names,
+                            sex=sex,
+                            birth_year=birth.year,
+                            # Children and grandchildren carry the family's surname, spouses their own.
+                            surname=family_name
+                            if relation in (Relation.HEAD, Relation.CHILD, Relation.GRANDCHILD)
+                            else None,
+                        ),
                         id_number=number,
                         id_index=index,
                         sex=sex,
@@ -234,7 +420,7 @@ def build_demo_people(*, households_per_compound: int = 30, seed: int = SEED) ->
                 community_id=community_id,
                 grid_id=compound.grid_id,
                 address=compound.name,
-                contact_name=synthetic_name(rng),
+                contact_name=synthetic_name(names),
                 contact_phone=synthetic_phone(rng),
                 synthetic=True,
             )

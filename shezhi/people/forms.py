@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shezhi.common.errors import Problem
+from shezhi.common.pickers import PickerField
 from shezhi.people.models import (
     AGE_BANDS,
     FacilityCategory,
@@ -49,18 +50,25 @@ class ResidentFilterForm(forms.Form):
         required=False,
         choices=[("", _("全部年龄")), *((k, v[0]) for k, v in AGE_BANDS.items())],
     )
-    grid = forms.ChoiceField(label=_("网格"), required=False)
+    grid = PickerField(label=_("网格"), queryset=None, kind="grid", required=False)
     sex = forms.ChoiceField(
         label=_("性别"), required=False, choices=[("", _("全部")), ("M", _("男")), ("F", _("女"))]
     )
 
-    def __init__(self, *args: Any, grids: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, grids: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["grid"].choices = [("", _("全部网格")), *grids]
+        self.fields["grid"].queryset = grids  # type: ignore[attr-defined]
+        self.fields["grid"].widget.attrs["aria-label"] = _("网格")
 
 
 class ResidentForm(forms.Form):
-    household = forms.ModelChoiceField(label=_("所在户"), queryset=Household.objects.none())
+    household = PickerField(
+        label=_("所在户"),
+        queryset=Household.objects.none(),
+        kind="household",
+        to_field_name=None,
+        name_field=None,
+    )
     name = forms.CharField(label=_("姓名"), max_length=64)
     id_number = forms.CharField(label=_("身份证号"), max_length=24, required=False)
     phone = forms.CharField(label=_("联系电话"), max_length=24, required=False)
@@ -83,7 +91,9 @@ class ResidentForm(forms.Form):
 
 
 class HouseholdForm(forms.Form):
-    compound = forms.ModelChoiceField(label=_("小区（院落）"), queryset=Compound.objects.none())
+    compound = PickerField(
+        label=_("小区（院落）"), queryset=Compound.objects.none(), kind="compound", to_field_name=None
+    )
     building = forms.CharField(label=_("楼栋"), max_length=30, required=False)
     unit = forms.CharField(label=_("单元"), max_length=20, required=False)
     room = forms.CharField(label=_("房号"), max_length=20)
@@ -136,15 +146,25 @@ class AccessLogFilterForm(forms.Form):
 
 
 class _AreaForm(forms.Form):
-    community_code = forms.ChoiceField(label=_("所属社区"), required=False)
-    grid_code = forms.ChoiceField(label=_("所属网格"), required=False)
+    """A community and a grid chosen with the pickers; cleaned to their codes."""
 
-    def __init__(
-        self, *args: Any, communities: list[tuple[str, str]], grids: list[tuple[str, str]], **kw: Any
-    ):
+    community_code = PickerField(
+        label=_("所属社区"), queryset=None, kind="division", levels="community", required=False
+    )
+    grid_code = PickerField(label=_("所属网格"), queryset=None, kind="grid", required=False)
+
+    def __init__(self, *args: Any, communities: Any, grids: Any, **kw: Any):
         super().__init__(*args, **kw)
-        self.fields["community_code"].choices = [("", "—"), *communities]
-        self.fields["grid_code"].choices = [("", "—"), *grids]
+        self.fields["community_code"].queryset = communities  # type: ignore[attr-defined]
+        self.fields["grid_code"].queryset = grids  # type: ignore[attr-defined]
+
+    def clean_community_code(self) -> str:
+        obj = self.cleaned_data.get("community_code")
+        return obj.code if obj is not None else ""
+
+    def clean_grid_code(self) -> str:
+        obj = self.cleaned_data.get("grid_code")
+        return obj.code if obj is not None else ""
 
 
 class OrganisationForm(_AreaForm):

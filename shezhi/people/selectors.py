@@ -74,9 +74,7 @@ def _search(qs: QuerySet[Resident], q: str) -> QuerySet[Resident]:
     q = q.strip()
     if _NUMBER_LIKE.search(q):
         raise NumberSearchRefused
-    return qs.filter(
-        Q(name__icontains=q) | Q(household__compound__name__icontains=q) | Q(household__room=q)
-    )
+    return qs.filter(Q(name__icontains=q) | Q(household__compound__name__icontains=q) | Q(household__room=q))
 
 
 def _require_view(actor: User) -> None:

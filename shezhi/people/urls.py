@@ -11,6 +11,7 @@ urlpatterns = [
     path("residents/<int:pk>/", views.resident_detail, name="resident"),
     path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
     path("households/", views.household_index, name="households"),
+    path("pick/households/", views.pick_households, name="pick_households"),
     path("households/new/", views.household_create, name="household_new"),
     path("households/<int:pk>/", views.household_detail, name="household"),
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from shezhi.accounts.roles import DivisionLevel
 from shezhi.common.errors import ImportRejected
+from shezhi.common.pickers import picker_html
 from shezhi.people import exporters, importers, readers, selectors, services
 from shezhi.people.forms import (
     AccessLogFilterForm,
@@ -40,7 +41,7 @@ from shezhi.people.models import (
     Resident,
 )
 from shezhi.people.permissions import PeoplePermission, has_perm
-from shezhi.places.models import Compound, Division, Grid, GridKind
+from shezhi.places.models import Compound, Division, Grid
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -51,28 +52,32 @@ def _perms(user: Any) -> dict[str, bool]:
 
 def _resident_filters(request: HttpRequest) -> dict[str, str]:
     """Raw filter values: the selector scopes them, so a foreign grid code simply finds no one."""
-    return {k: request.GET.get(k, "") for k in ("q", "tag", "age_band", "grid", "sex")}
+    filters = {k: request.GET.get(k, "") for k in ("q", "tag", "age_band", "grid", "sex")}
+    filters["grid"] = _grid_code(request.user, filters["grid"])
+    return filters
+
+
+def _grid_code(user: Any, raw: str) -> str:
+    """The grid picker sends a code; typed without JavaScript it may be a grid's exact name."""
+    raw = raw.strip()
+    if not raw or Grid.objects.visible_to(user).filter(code=raw).exists():
+        return raw
+    grid = Grid.objects.visible_to(user).filter(name=raw).order_by("code").first()
+    return grid.code if grid is not None else raw
 
 
 def _filters_scope(request: HttpRequest) -> str:
     """The filters of a list, for the access log (names typed in a search are masked)."""
     from shezhi.common.pii import mask_name
 
-    parts = [
-        f"{k}={mask_name(v) if k == 'q' else v}" for k, v in _resident_filters(request).items() if v
-    ]
+    parts = [f"{k}={mask_name(v) if k == 'q' else v}" for k, v in _resident_filters(request).items() if v]
     return "; ".join(parts)
-
-
-def _grid_choices(user: Any) -> list[tuple[str, str]]:
-    grids = Grid.objects.visible_to(user).filter(kind__in=[GridKind.GENERAL, GridKind.MICRO]).order_by("code")
-    return [(g.code, f"{g.name}（{g.code}）") for g in grids[:300]]
 
 
 @login_required
 def resident_index(request: HttpRequest) -> HttpResponse:
     user = request.user
-    form = ResidentFilterForm(request.GET or None, grids=_grid_choices(user))
+    form = ResidentFilterForm(request.GET or None, grids=Grid.objects.visible_to(user))
     try:
         residents = selectors.resident_list(actor=user, filters=_resident_filters(request))  # type: ignore[arg-type]
     except selectors.NumberSearchRefused as exc:
@@ -206,7 +211,9 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def household_index(request: HttpRequest) -> HttpResponse:
     user = request.user
     filters = {k: request.GET.get(k, "") for k in ("q", "grid", "status")}
+    filters["grid"] = _grid_code(user, filters["grid"])
     households = selectors.household_list(actor=user, filters=filters)  # type: ignore[arg-type]
+    grid = Grid.objects.visible_to(user).filter(code=filters["grid"]).first() if filters["grid"] else None
     page = Paginator(households, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -215,7 +222,9 @@ def household_index(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filters": filters,
             "total": page.paginator.count,
-            "grids": _grid_choices(user),
+            "grid_picker": picker_html(
+                "grid", "grid", filters["grid"], grid.name if grid else "", aria=_("网格")
+            ),
             "statuses": ResidenceStatus.choices,
             "perms": _perms(user),
         },
@@ -312,11 +321,11 @@ def organisation_index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _area_choices(user: Any) -> dict[str, list[tuple[str, str]]]:
-    communities = Division.objects.visible_to(user).filter(level=DivisionLevel.COMMUNITY).order_by("code")
+def _area_choices(user: Any) -> dict[str, Any]:
+    """The communities and grids an area form may name (its pickers search them)."""
     return {
-        "communities": [(d.code, f"{d.name}（{d.code}）") for d in communities[:500]],
-        "grids": _grid_choices(user),
+        "communities": Division.objects.visible_to(user).filter(level=DivisionLevel.COMMUNITY),
+        "grids": Grid.objects.visible_to(user),
     }
 
 
@@ -503,3 +512,22 @@ def resident_export(request: HttpRequest) -> HttpResponse:
         "people/export.html",
         {"form": form, "total": residents.count(), "perms": _perms(user), "query": request.GET.urlencode()},
     )
+
+
+@login_required
+def pick_households(request: HttpRequest) -> JsonResponse:
+    """The household picker's search (``common.pickers``): addresses in the user's area, no names."""
+    q = (request.GET.get("q") or "").strip()[:40]
+    rows = selectors.household_list(actor=request.user, filters={"q": q})[:50]  # type: ignore[arg-type]
+    items = [
+        {
+            "value": str(h.pk),
+            "label": f"{h.compound.name} {h.address}",
+            "hint": (h.grid.name if h.grid else "") + (_(" · %(n)d 人") % {"n": h.n_residents}),
+            "path": "",
+            "children": False,
+            "selectable": True,
+        }
+        for h in rows
+    ]
+    return JsonResponse({"items": items, "crumbs": [], "query": q})

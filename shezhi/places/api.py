@@ -5,8 +5,9 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from shezhi.common.api import PageNumberPagination, paginate, text
-from shezhi.places import selectors
+from shezhi.common.api import InputSchema, PageNumberPagination, paginate, text
+from shezhi.common.errors import AppError, Problem
+from shezhi.places import selectors, services
 from shezhi.places.models import Compound, Division, Grid
 
 router = Router(tags=["places 区划与网格"])
@@ -57,6 +58,8 @@ class GridOut(Schema):
 class GridDetailOut(GridOut):
     boundary: dict[str, Any]
     police_officer: str
+    police_station: str
+    police_phone: str
     note: str
 
 
@@ -139,3 +142,56 @@ def compound_detail(request: HttpRequest, compound_id: int) -> Any:
     return Compound.objects.select_related("community", "grid").get_visible_or_404(
         request.user, pk=compound_id
     )
+
+
+class GridStaffIn(InputSchema):
+    """一格一长一警: the leader by username (empty: none), the police officer by name, unit, phone."""
+
+    leader_username: text(150) = ""
+    police_officer: text(64) = ""
+    police_station: text(64) = ""
+    police_phone: text(24) = ""
+
+
+class GridStaffOut(Schema):
+    code: str
+    leader_username: str | None
+    police_officer: str
+    police_station: str
+    police_phone: str
+
+    @staticmethod
+    def resolve_leader_username(obj: Grid) -> str | None:
+        return obj.leader.username if obj.leader_id else None  # type: ignore[union-attr]
+
+
+@router.put(
+    "/grids/{code}/staff",
+    response=GridStaffOut,
+    summary="设置网格长、网格警 / set a grid's leader and police officer",
+)
+def grid_staff_set(request: HttpRequest, code: str, body: GridStaffIn) -> Any:
+    grid = Grid.objects.select_related("community__parent").get_visible_or_404(request.user, code=code)
+    leader = None
+    if body.leader_username:
+        leader = services.leader_candidates(grid=grid).filter(username=body.leader_username).first()
+        if leader is None:
+            raise AppError.from_problems(
+                [
+                    Problem(
+                        "leader_outside",
+                        "网格长须为本社区（或所属街道）的在岗工作人员",
+                        "the leader must be active staff of this community or its street",
+                        "leader_username",
+                    )
+                ]
+            )
+    services.grid_staff_assign(
+        actor=request.user,  # type: ignore[arg-type]
+        grid=grid,
+        leader=leader,
+        police_officer=body.police_officer,
+        police_station=body.police_station,
+        police_phone=body.police_phone,
+    )
+    return grid

@@ -12,18 +12,17 @@ the *shapes* are not.
 from __future__ import annotations
 
 import re
-import secrets
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from shapely.geometry import MultiPoint, Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
 from shezhi.accounts.models import User
+from shezhi.accounts.passwords import random_password
 from shezhi.accounts.roles import DivisionLevel, Role
 from shezhi.places.geometry import area_m2, as_geojson
 from shezhi.places.models import Building, Compound, Division, Grid, GridKind, Source
@@ -36,6 +35,49 @@ SEED = 20231
 GENERATED_NOTE = "边界为演示生成，非官方边界 / generated demo boundary, not official"
 #: Households per m² of residential land: plot ratio ~2.0 over ~90 m² per household.
 _HOUSEHOLDS_PER_M2 = 2.0 / 90.0
+
+
+#: A demo grid's 网格警 is named by role (王警官), not invented as a full person.
+_POLICE_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹"
+
+
+def _police_name(grid_code: str) -> str:
+    """A demo 网格警 by role and surname, fixed by the grid code (the seeded layout is untouched)."""
+    return f"{_POLICE_SURNAMES[zlib.crc32(grid_code.encode()) % len(_POLICE_SURNAMES)]}警官"
+
+
+#: OSM names that do not name a compound: placeholders and tags typed as names.
+PLACEHOLDER_NAMES = frozenset({"住宅区", "小区", "居民区", "residential", "Standard City"})
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_NAME_SUFFIXES = ("家园", "花园", "苑", "小区", "新村", "雅居", "公寓", "里")
+
+
+def compound_name(osm_name: str | None, community_name: str, taken: set[str]) -> tuple[str, bool]:
+    """The compound's name and whether it was generated.
+
+    A Chinese OSM name is kept. No name, a placeholder (``住宅区``) or a name without a Chinese
+    character (``Standard City``) gets a plausible name from its community (``双桥家园``), shown
+    labelled 示意; the OSM id stays in ``source_ref``.
+
+    >>> compound_name("万科·金域蓝湾", "猛追湾社区", set())
+    ('万科·金域蓝湾', False)
+    >>> compound_name(None, "双桥社区", {"双桥家园"})
+    ('双桥花园', True)
+    """
+    name = (osm_name or "").strip()
+    if name and _CJK.search(name) and name not in PLACEHOLDER_NAMES:
+        return name, False
+    base = re.sub(
+        r"(社区居民委员会|社区居委会|居民委员会|居委会|村民委员会|村委会|社区|村)$", "", community_name
+    )
+    base = base or community_name
+    for suffix in _NAME_SUFFIXES:
+        if base + suffix not in taken:
+            return base + suffix, True
+    n = 2
+    while f"{base}小区{n}号院" in taken:
+        n += 1
+    return f"{base}小区{n}号院", True
 
 
 @dataclass
@@ -102,7 +144,7 @@ def _grid(
     parent: Grid | None,
     source: Source = Source.GENERATED,
     note: str = GENERATED_NOTE,
-    police: str = "",
+    police: tuple[str, str] = ("", ""),
 ) -> Grid:
     point = geom.representative_point()
     return Grid.objects.create(
@@ -117,7 +159,8 @@ def _grid(
         area_m2=area_m2(geom),
         source=source,
         note=note,
-        police_officer=police,
+        police_officer=police[0],
+        police_station=police[1],
     )
 
 
@@ -160,7 +203,7 @@ def build_demo_area(district_code: str = DEMO_DISTRICT, *, seed: int = SEED) -> 
                     community,
                     sub,
                     total,
-                    police=f"{label}警务室",
+                    police=(_police_name(f"{total.code}-{i:02d}"), f"{label}警务室"),
                 )
                 general_cells.append((grid, sub))
                 report.grids += 1
@@ -170,6 +213,7 @@ def build_demo_area(district_code: str = DEMO_DISTRICT, *, seed: int = SEED) -> 
     general_index = STRtree([cell for _, cell in general_cells])
     micro_count: dict[str, int] = {}
     compounds: list[tuple[Compound, Polygon]] = []
+    names_taken: set[str] = set()
     for osm_id, name, poly in sorted(places.residential, key=lambda r: r[0]):
         point = poly.representative_point()
         hits = general_index.query(point, predicate="intersects")
@@ -177,7 +221,8 @@ def build_demo_area(district_code: str = DEMO_DISTRICT, *, seed: int = SEED) -> 
             continue
         parent, parent_cell = general_cells[int(hits[0])]
         micro_count[parent.code] = micro_count.get(parent.code, 0) + 1
-        label = name or f"未命名小区（OSM {osm_id}）"
+        label, generated = compound_name(name, parent.community.name, names_taken)
+        names_taken.add(label)
         clipped = _largest_polygon(poly.intersection(parent_cell))
         micro = _grid(
             f"{parent.code}-{micro_count[parent.code]:02d}",
@@ -199,6 +244,7 @@ def build_demo_area(district_code: str = DEMO_DISTRICT, *, seed: int = SEED) -> 
             boundary=as_geojson(poly),
             households=max(1, round(area_m2(poly) * _HOUSEHOLDS_PER_M2)),
             households_estimated=True,
+            name_generated=generated,
             source=Source.OSM,
             source_ref=f"way/{osm_id}",
         )
@@ -258,18 +304,6 @@ class DemoAccount:
 
     user: User
     password: str | None
-
-
-def random_password(user: User | None = None) -> str:
-    """A random password of four groups (e.g. ``Kq7m-x3Pa-…``) that the validators accept."""
-    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/l/I
-    while True:
-        candidate = "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
-        try:
-            validate_password(candidate, user)
-        except ValidationError:
-            continue
-        return candidate
 
 
 def ensure_demo_accounts(

@@ -103,8 +103,11 @@ class Grid(models.Model):
         on_delete=models.SET_NULL,
         related_name="led_grids",
     )
+    # 一格一长一警: the 网格长 is an account; the 网格警 is a police officer named with their
+    # unit and duty phone (not necessarily a user of the platform).
     police_officer = models.CharField(_("网格警"), max_length=64, blank=True)
     police_station = models.CharField(_("所属派出所"), max_length=64, blank=True)
+    police_phone = models.CharField(_("网格警值班电话"), max_length=24, blank=True)
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
     note = models.CharField(_("说明"), max_length=200, blank=True)
 
@@ -126,6 +129,16 @@ class Grid(models.Model):
     @property
     def is_generated(self) -> bool:
         return self.source == Source.GENERATED
+
+    @property
+    def note_text(self) -> str:
+        """The note in the active language only (generated notes are stored ``中文 / English``)."""
+        from django.utils.translation import get_language
+
+        zh, sep, en = self.note.partition(" / ")
+        if not sep:
+            return self.note
+        return en if (get_language() or "").startswith("en") else zh
 
 
 class Compound(models.Model):
@@ -152,6 +165,9 @@ class Compound(models.Model):
     boundary = models.JSONField(_("边界 (GeoJSON, WGS-84)"), null=True, blank=True)
     households = models.PositiveIntegerField(_("户数"), null=True, blank=True)
     households_estimated = models.BooleanField(_("户数为估算"), default=False)
+    #: The source gave no usable name (OSM: none, or a placeholder): the name was generated
+    #: for the demo and is shown labelled 示意; the source's id stays in ``source_ref``.
+    name_generated = models.BooleanField(_("名称为示意"), default=False)
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
     source_ref = models.CharField(_("来源编号"), max_length=40, blank=True, db_index=True)
 

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from shezhi.accounts.roles import DivisionLevel
-from shezhi.places import selectors
+from shezhi.common.errors import AppError
+from shezhi.common.pickers import picker_html
+from shezhi.places import selectors, services
+from shezhi.places.forms import GridStaffForm
 from shezhi.places.models import Compound, Division, Grid, GridKind
 from shezhi.places.osm import basemap_geojson
 
@@ -60,13 +66,36 @@ def division_tree(request: HttpRequest, code: str | None = None) -> HttpResponse
 @login_required
 @require_GET
 def grid_index(request: HttpRequest) -> HttpResponse:
-    filters = {k: request.GET.get(k, "") for k in ("kind", "area", "q")}
-    grids = selectors.grid_list(actor=request.user, filters=filters)  # type: ignore[arg-type]
+    filters = {k: request.GET.get(k, "").strip() for k in ("kind", "area", "q")}
+    area = None
+    if filters["area"]:
+        # The area picker sends a division code; typed without JavaScript, a code or a name.
+        area = (
+            Division.objects.visible_to(request.user)
+            .filter(Q(code=filters["area"]) | Q(name=filters["area"]))
+            .order_by("code")
+            .first()
+        )
+    selected = {**filters, "area": area.prefix if area else filters["area"]}
+    grids = selectors.grid_list(actor=request.user, filters=selected)  # type: ignore[arg-type]
     page = Paginator(grids, 50).get_page(request.GET.get("page"))
+    area_picker = picker_html(
+        "division",
+        "area",
+        area.code if area else filters["area"],
+        area.name if area else "",
+        aria=_("所属区划"),
+    )
     return render(
         request,
         "places/grid_list.html",
-        {"page": page, "filters": filters, "kinds": GridKind.choices, "total": grids.count()},
+        {
+            "page": page,
+            "filters": filters,
+            "kinds": GridKind.choices,
+            "total": grids.count(),
+            "area_picker": area_picker,
+        },
     )
 
 
@@ -80,7 +109,13 @@ def grid_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "places/grid_detail.html",
-        {"grid": grid, "children": children, "compounds": compounds, "workers": workers},
+        {
+            "grid": grid,
+            "children": children,
+            "compounds": compounds,
+            "workers": workers,
+            "can_edit_staff": services.can_edit_grid_staff(request.user),  # type: ignore[arg-type]
+        },
     )
 
 
@@ -146,3 +181,41 @@ def basemap(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(basemap_geojson())
     response["Cache-Control"] = "private, max-age=86400"
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def grid_staff(request: HttpRequest, code: str) -> HttpResponse:
+    """一格一长一警: the 市/区 administrators set a grid's 网格长 and 网格警."""
+    grid = Grid.objects.select_related("community__parent", "leader").get_visible_or_404(
+        request.user, code=code
+    )
+    if not services.can_edit_grid_staff(request.user):  # type: ignore[arg-type]
+        raise PermissionDenied("manage_users")
+    initial = {
+        "leader": grid.leader_id,
+        "police_officer": grid.police_officer,
+        "police_station": grid.police_station,
+        "police_phone": grid.police_phone,
+    }
+    form = GridStaffForm(
+        request.POST or None, initial=initial, candidates=services.leader_candidates(grid=grid)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            changes = services.grid_staff_assign(
+                actor=request.user,  # type: ignore[arg-type]
+                grid=grid,
+                leader=data["leader"],
+                police_officer=data["police_officer"],
+                police_station=data["police_station"],
+                police_phone=data["police_phone"],
+            )
+        except AppError as exc:
+            form.add_app_error(exc)
+        else:
+            if changes:
+                messages.success(request, _("网格长、网格警已更新"))
+            return redirect("places:grid", code=grid.code)
+    return render(request, "places/grid_staff.html", {"grid": grid, "form": form})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 
-from shezhi.lifecircle.models import AnalysisRun, CompoundResult, RunStatus
+from shezhi.lifecircle.models import AnalysisRun, CompoundResult, Gap, RunStatus
 
 from .helpers import screenshot
 
@@ -56,7 +57,11 @@ def task_worker(lifecircle_data: None) -> Iterator[Any]:
 def test_a_planner_runs_an_evaluation_and_tries_a_facility(page: Any, login: Any, task_worker: Any) -> None:
     login("planner")
     page.goto("/lifecircle/")
-    page.select_option("select[name=area]", label="猛追湾街道（镇(街道)）")
+    # The area picker: search, then choose the street (not the community of the same name).
+    page.click("[data-testid=picker-area]")
+    page.fill(".picker-search", "猛追湾")
+    street = page.locator(".picker-label", has_text=re.compile("^猛追湾街道$"))
+    page.locator(".picker-option", has=street).click()
     with page.expect_navigation():
         page.click("[data-testid=start-run] button[type=submit]")
     assert "/lifecircle/runs/" in page.url
@@ -119,3 +124,55 @@ def test_a_planner_runs_an_evaluation_and_tries_a_facility(page: Any, login: Any
     assert clicked
     page.wait_for_function("() => window.shezhiLifecircle.state.isochrones === 3", timeout=10_000)
     screenshot(page, "lifecircle-isochrones")
+
+    # Every tooltip reads in words: community hovers give 户数 and walk minutes, none "undefined".
+    tips = page.evaluate(
+        "() => { const out = []; window.shezhiLifecircle.map.eachLayer((l) => {"
+        " if (l.feature && l.getTooltip && l.getTooltip()) {"
+        " out.push([l.feature.properties.layer, String(l.getTooltip().getContent())]); } }); return out; }"
+    )
+    assert tips
+    assert not [t for _layer, t in tips if "undefined" in t or "null" in t]
+    community_tips = [t for layer, t in tips if layer == "community"]
+    assert community_tips
+    # 户数 and the walk (minutes, or that none is within reach) for every community with compounds.
+    assert all(("户" in t and ("分钟" in t or "没有" in t)) or "无小区数据" in t for t in community_tips)
+    assert any("户" in t for t in community_tips)
+    assert page.locator("[data-testid=iso-legend] li").count() == 3
+    _shot(page, "lifecircle-map-legend")
+
+    # Recommended sites are described by road, compound and community; the method in words.
+    page.goto(f"/lifecircle/runs/{run.pk}/siting/")
+    page.select_option("select[name=s-element]", "kindergarten")
+    page.fill("input[name=s-p]", "2")
+    page.select_option("select[name=s-source]", "nodes")
+    with page.expect_navigation():
+        page.click("[data-testid=siting-form] button[type=submit]")
+    titles = page.locator("[data-testid=site-title]").all_inner_texts()
+    assert len(titles) == 2
+    body = page.locator("main").inner_text()
+    assert not re.search(r"路网节点 \d", body)
+    assert "milp" not in body
+    assert re.search("精确求解|启发式", page.locator("[data-testid=siting-method]").inner_text())
+    assert all(re.search("路|街|巷|附近|内", t) for t in titles)
+    page.wait_for_selector('#siting-map[data-ready="1"]', state="attached", timeout=30_000)
+    _shot(page, "lifecircle-siting")
+
+    # The gap list filtered by a community's name.
+    gap = Gap.objects.filter(run=run).select_related("community").first()
+    page.goto(f"/lifecircle/runs/{run.pk}/gaps/")
+    page.fill("[data-testid=gap-community]", gap.community.name[:3])
+    with page.expect_navigation():
+        page.click("form.search button[type=submit]")
+    rows = page.locator("[data-testid=gaps] tbody tr")
+    assert rows.count() > 0
+    assert all(gap.community.name[:3] in r for r in rows.all_inner_texts())
+
+
+def _shot(page: Any, name: str) -> None:
+    """Full-page screenshots for a human, under var/screenshots/."""
+    from pathlib import Path
+
+    shots = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)

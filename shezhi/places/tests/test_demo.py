@@ -56,3 +56,22 @@ def test_demo_accounts_cover_every_role(db):
     grid_worker = grid_worker.user
     assert grid_worker.grid is not None
     assert grid_worker.division == grid_worker.grid.community
+
+
+def test_every_demo_compound_has_a_chinese_name_and_keeps_its_osm_id(db):
+    import re
+
+    from shezhi.places.models import Compound
+
+    compounds = list(Compound.objects.all())
+    assert compounds
+    for c in compounds:
+        assert re.search(r"[\u4e00-\u9fff]", c.name), c.name
+        assert "未命名" not in c.name
+        assert "OSM" not in c.name
+        assert c.source_ref.startswith("way/")
+    generated = [c for c in compounds if c.name_generated]
+    assert generated  # the extract has unnamed areas and "Standard City"
+    names = [(c.community_id, c.name) for c in compounds]
+    assert all(names.count((c.community_id, c.name)) == 1 for c in generated)
+    assert not any(c.name.endswith(("居委会家园", "社区家园")) for c in generated)

@@ -44,6 +44,33 @@
     return p.ok ? "#27ae60" : "#e67e22";
   }
 
+  function esc(text) {
+    var div = document.createElement("div");
+    div.textContent = text === null || text === undefined ? "" : String(text);
+    return div.innerHTML;
+  }
+
+  // One tooltip per kind of feature; every value is checked, so none reads "undefined".
+  function tooltip(p, labels) {
+    if (p.layer === "facility") { return esc(p.name || labels.facility); }
+    var known = p.minutes !== null && p.minutes !== undefined;
+    var walk = known ? (p.layer === "community" ? labels.walk : labels.walk_one).replace("%(m)s", p.minutes) : labels.none;
+    if (p.layer === "community") {
+      var lines = ["<b>" + esc(p.name) + "</b>"];
+      if (p.households) {
+        lines.push(p.households + " " + labels.households + " · " + walk);
+        if (p.covered_share !== null && p.covered_share !== undefined) { lines.push(labels.covered_share + " " + pct(p.covered_share)); }
+      } else {
+        lines.push(esc(labels.no_compounds));
+      }
+      return lines.join("<br>");
+    }
+    var name = esc(p.name) + (p.name_generated ? " <small>(" + esc(labels.sample_name) + ")</small>" : "");
+    var place = p.community ? "（" + esc(p.community) + "）" : "";
+    var hh = (p.households !== null && p.households !== undefined) ? p.households + " " + labels.households + " · " : "";
+    return name + place + "<br>" + hh + walk;
+  }
+
   function drawMap(el) {
     var labels = JSON.parse(document.getElementById("lc-labels").textContent);
     var select = document.getElementById("lc-element");
@@ -96,12 +123,7 @@
             var r = 4 + Math.min(10, Math.sqrt(p.households) / 6);
             return L.circleMarker(latlng, { radius: r, color: "#333", weight: 0.5, fillColor: colour(p), fillOpacity: 0.85 });
           },
-          onEachFeature: function (f, l) {
-            var p = f.properties;
-            var text = p.layer === "facility" ? p.name : p.name + "（" + p.community + "）<br>" + p.households + " " + labels.households +
-              (p.minutes !== null ? " · " + p.minutes + " " + labels.minutes : " · " + labels.none);
-            l.bindTooltip(text);
-          },
+          onEachFeature: function (f, l) { l.bindTooltip(tooltip(f.properties, labels)); },
         }).addTo(map);
         if (grids) { map.removeLayer(grids); }
         grids = L.geoJSON(fc, {
@@ -179,6 +201,7 @@
 
   function drawSiting(el) {
     var sites = JSON.parse(document.getElementById("siting-sites").textContent);
+    var labels = JSON.parse(document.getElementById("lc-labels").textContent);
     var map = L.map(el, { preferCanvas: true, zoomSnap: 0.25 });
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution(el.dataset.attribution);
@@ -204,10 +227,10 @@
           var fill = gained[p.id] ? "#8e44ad" : colour(p);
           return L.circleMarker(latlng, { radius: 4 + Math.min(10, Math.sqrt(p.households) / 6), color: "#333", weight: 0.5, fillColor: fill, fillOpacity: 0.85 });
         },
-        onEachFeature: function (f, l) { if (f.properties.layer !== "community") { l.bindTooltip(f.properties.name); } },
+        onEachFeature: function (f, l) { l.bindTooltip(tooltip(f.properties, labels)); },
       }).addTo(map);
       var marks = sites.map(function (s, i) {
-        return L.marker([s.lat, s.lon], { title: (i + 1) + ". " + s.label }).bindTooltip((i + 1) + ". " + s.label, { permanent: true });
+        return L.marker([s.lat, s.lon], { title: (i + 1) + ". " + s.title }).bindTooltip((i + 1) + ". " + esc(s.title), { permanent: true });
       });
       var group = L.featureGroup(marks).addTo(map);
       var bounds = layer.getBounds();
