@@ -19,15 +19,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shezhi.common.errors import AppError
+from shezhi.common.errors import AppError, Problem
 from shezhi.participation import tally as tallying
 from shezhi.participation.models import (
     Ballot,
     Channel,
+    Matter,
+    Option,
     Participation,
     Question,
     RollEntry,
     RuleKind,
+    RuleSet,
     Style,
     Unit,
     Vote,
@@ -161,6 +164,109 @@ def vote_open(*, vote: Vote, actor: Any) -> Vote:
         eligible_heads=sum(e["heads"] for e in entries),
     )
     vote.refresh_from_db()
+    return vote
+
+
+def vote_draft(
+    *,
+    topic: Any,
+    actor: Any,
+    title: str,
+    rule_set: RuleSet | None,
+    closes_at: Any,
+    quorum: str,
+    questions: list[dict[str, Any]],
+) -> Vote:
+    """The desk drafts a vote: checked here, opened (roll frozen) separately."""
+    _require_manager(actor)
+    problems = []
+    title = title.strip()
+    if not title or len(title) > 120:
+        problems.append(
+            Problem(
+                "title",
+                "表决事项须填写，且不超过 120 字",
+                "a title of 1–120 characters",
+                "title",
+            )
+        )
+    if rule_set is None:
+        problems.append(Problem("rule_set", "请选择表决规则", "choose a rule set", "rule_set"))
+    if closes_at is None or closes_at <= timezone.now():
+        problems.append(
+            Problem(
+                "closes_at",
+                "截止时间须晚于现在",
+                "the closing time must be in the future",
+                "closes_at",
+            )
+        )
+    if quorum and (rule_set is None or not rule_set.quorum_configurable):
+        problems.append(
+            Problem(
+                "quorum",
+                "该规则的参与门槛不可设定",
+                "this rule's quorum is fixed by law",
+                "quorum",
+            )
+        )
+    if quorum:
+        from shezhi.participation.tally import fraction
+
+        try:
+            fraction(quorum.lstrip(">"))
+        except (ValueError, ZeroDivisionError):
+            problems.append(Problem("quorum", "门槛写作如 2/3", "write the quorum like 2/3", "quorum"))
+    if not questions:
+        problems.append(Problem("q1_text", "至少需要一个问题", "at least one question", "q1_text"))
+    for n, q in enumerate(questions, start=1):
+        if len(q["options"]) < 2 or len(q["options"]) > 20 or any(len(o) > 120 for o in q["options"]):
+            problems.append(
+                Problem(
+                    "options",
+                    "每个问题 2–20 个选项，每项不超过 120 字",
+                    "2–20 options of ≤120 characters",
+                    f"q{n}_options",
+                )
+            )
+        if q["style"] not in Style.values or q["matter"] not in Matter.values:
+            problems.append(Problem("style", "方式或事项类别无效", "invalid style or matter", f"q{n}_style"))
+        if not str(q["max"]).isdigit() or not 1 <= int(q["max"]) <= 20:
+            problems.append(Problem("max", "最多可选须为 1–20", "max choices 1–20", f"q{n}_max"))
+    if topic.compound_id is None and rule_set is not None and rule_set.kind == "owners":
+        problems.append(
+            Problem(
+                "rule_set",
+                "业主表决须针对小区议题",
+                "an owners' vote needs a compound topic",
+                "rule_set",
+            )
+        )
+    if problems:
+        raise AppError.from_problems(problems)
+    vote = Vote.objects.create(
+        topic=topic,
+        title=title,
+        rule_set=rule_set,
+        compound=topic.compound,
+        closes_at=closes_at,
+        quorum_heads=quorum,
+        created_by=actor,
+    )
+    for order, q in enumerate(questions, start=1):
+        question = Question.objects.create(
+            vote=vote,
+            order=order,
+            text=q["text"],
+            style=q["style"],
+            matter=q["matter"],
+            max_choices=1 if q["style"] == Style.SINGLE else int(q["max"]),
+        )
+        labels = q["options"] + (["弃权"] if q["abstain"] else [])
+        for n, label in enumerate(labels, start=1):
+            Option.objects.create(
+                question=question, order=n, label=label, is_abstain=q["abstain"] and n == len(labels)
+            )
     return vote
 
 
