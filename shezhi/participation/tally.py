@@ -65,6 +65,11 @@ def fraction(text: str) -> Fraction | None:
     return value
 
 
+def _m2(value: Decimal) -> Decimal:
+    """Areas in square metres to the hundredth, as the register gives them."""
+    return Decimal(value).quantize(Decimal("0.01"))
+
+
 def _quorum(spec: str) -> tuple[str, str]:
     """A quorum is "at least" (``"2/3"``) unless written strictly (``">1/2"``, 过半数)."""
     return (spec[1:], "gt") if spec.startswith(">") else (spec, "ge")
@@ -104,7 +109,8 @@ def tally(
     quorum_heads: str = "",
 ) -> dict[str, Any]:
     """The full result: totals, quorum tests, and per question each option's tests."""
-    part_area = sum((b.area for b in ballots), Decimal("0"))
+    eligible_area = _m2(eligible_area)
+    part_area = _m2(sum((b.area for b in ballots), Decimal("0")))
     part_heads = sum(b.heads for b in ballots)
     quorum: list[dict[str, Any]] = []
     if rule.uses_area and rule.quorum_area:
@@ -123,7 +129,9 @@ def tally(
         heads_whole = part_heads if base == "participating" else eligible_heads
         options = []
         for option_id, label, is_abstain in q.options:
-            area = sum((b.area for b in ballots if option_id in b.choices.get(str(q.id), [])), Decimal("0"))
+            area = _m2(
+                sum((b.area for b in ballots if option_id in b.choices.get(str(q.id), [])), Decimal("0"))
+            )
             heads = sum(b.heads for b in ballots if option_id in b.choices.get(str(q.id), []))
             tests = []
             if not is_abstain:

@@ -38,11 +38,15 @@ def test_a_resident_sees_and_votes_in_their_compound_only(setup):
     cast = api.post(f"/api/v1/participation/votes/{vote_x.pk}/ballots", body, content_type="application/json")
     assert cast.status_code == 201
     receipt = cast.json()["receipt"]
-    again = api.post(f"/api/v1/participation/votes/{vote_x.pk}/ballots", body, content_type="application/json")
+    again = api.post(
+        f"/api/v1/participation/votes/{vote_x.pk}/ballots", body, content_type="application/json"
+    )
     assert again.status_code == 409
     assert again.json()["code"] == "already_voted"
     assert again.json()["message_en"].startswith("this vote has already been cast")
-    other = api.post(f"/api/v1/participation/votes/{vote_y.pk}/ballots", body, content_type="application/json")
+    other = api.post(
+        f"/api/v1/participation/votes/{vote_y.pk}/ballots", body, content_type="application/json"
+    )
     assert other.status_code == 404
     early = api.get(f"/api/v1/participation/votes/{vote_x.pk}/results")
     assert early.status_code == 409

@@ -61,7 +61,7 @@ def option(result, qid, oid):
 def test_seven_small_units_meet_the_headcount_quorum_but_not_the_area_quorum():
     result = count(ART_278, ballots(**dict.fromkeys("DEFGHIJ", (YES, 4))))
     area, heads = result["quorum"]
-    assert (area["test"], area["value"], area["of"], area["passed"]) == ("area", "350", "950", False)
+    assert (area["test"], area["value"], area["of"], area["passed"]) == ("area", "350.00", "950.00", False)
     assert (heads["test"], heads["value"], heads["of"], heads["passed"]) == ("heads", "7", "10", True)
     assert result["quorum_passed"] is False
     # Unanimous among participants, still no decision: the quorum failed.
@@ -76,16 +76,16 @@ def test_an_ordinary_matter_passes_where_an_item_6_to_8_fails_by_area():
     cast = ballots(A=(YES, 4), B=(NO, 5), C=(NO, 5), **dict.fromkeys("DEFGHIJ", (YES, 4)))
     result = count(ART_278, cast)
     assert result["quorum_passed"] is True
-    assert result["participating"] == {"area": "950", "heads": 10, "ballots": 10}
+    assert result["participating"] == {"area": "950.00", "heads": 10, "ballots": 10}
     ordinary = option(result, 10, YES)
     assert [(t["value"], t["of"], t["passed"]) for t in ordinary["tests"]] == [
-        ("550", "950", True),
+        ("550.00", "950.00", True),
         ("8", "10", True),
     ]
     assert result["questions"][0]["decided"] == [YES]
     special = option(result, 20, 4)
     assert [(t["value"], t["op"], t["threshold"], t["passed"]) for t in special["tests"]] == [
-        ("550", "≥", "3/4", False),
+        ("550.00", "≥", "3/4", False),
         ("8", "≥", "3/4", True),
     ]
     assert result["questions"][1]["decided"] == []
@@ -105,7 +105,7 @@ def test_exactly_three_quarters_passes_a_special_item_but_exactly_half_fails_an_
     )
     assert option(result, 10, YES)["tests"][0]["passed"] is False  # 300/600 is not more than half
     special = option(result, 20, 4)["tests"]
-    assert (special[0]["value"], special[0]["passed"]) == ("400", False)  # 400/600 < 3/4
+    assert (special[0]["value"], special[0]["passed"]) == ("400.00", False)  # 400/600 < 3/4
     assert (special[1]["value"], special[1]["passed"]) == ("8", True)  # 8/10 ≥ 3/4
 
 
@@ -125,7 +125,7 @@ def test_abstentions_take_part_and_count_against():
     # 8 took part (≥ 2/3 of 10, 850 m² ≥ 2/3 of 950); 6 of 8 said yes on 450 of 850 m².
     assert result["quorum_passed"] is True
     yes = option(result, 10, YES)
-    assert [(t["value"], t["of"]) for t in yes["tests"]] == [("450", "850"), ("6", "8")]
+    assert [(t["value"], t["of"]) for t in yes["tests"]] == [("450.00", "850.00"), ("6", "8")]
     assert option(result, 10, ABSTAIN)["tests"] == []
     assert option(result, 10, ABSTAIN)["passed"] is False
 
@@ -137,7 +137,7 @@ def test_the_old_property_law_counts_against_all_owners_not_the_participants():
     new, old = count(ART_278, cast), count(ART_76, cast)
     assert old["quorum"] == []
     assert [(t["value"], t["of"], t["passed"]) for t in option(old, 10, YES)["tests"]] == [
-        ("450", "950", False),
+        ("450.00", "950.00", False),
         ("6", "10", True),
     ]
     assert new["quorum_passed"] is False  # 500 m² of 950 is under 2/3
