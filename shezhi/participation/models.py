@@ -245,6 +245,11 @@ class Stage(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def label(self) -> str:
+        """The stage's name in the reader's language (the stored name is Chinese)."""
+        return str(dict(DEFAULT_STAGES).get(self.code, self.name))
+
 
 class Comment(models.Model):
     """A comment on a topic (议事发言); ``official`` marks the committee's official answer."""

@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from shezhi.accounts.roles import STAFF_ROLES, DivisionLevel, Role
@@ -157,10 +157,11 @@ def topic_raise(
         synthetic=synthetic,
     )
     today = timezone.localdate()
-    Stage.objects.bulk_create(
-        Stage(topic=topic, order=n, code=code, name=str(name), starts_on=today if n == 1 else None)
-        for n, (code, name) in enumerate(DEFAULT_STAGES, start=1)
-    )
+    with translation.override("zh-hans"):
+        Stage.objects.bulk_create(
+            Stage(topic=topic, order=n, code=code, name=str(name), starts_on=today if n == 1 else None)
+            for n, (code, name) in enumerate(DEFAULT_STAGES, start=1)
+        )
     return topic
 
 
