@@ -442,3 +442,127 @@ class Ballot(models.Model):
         if not self._state.adding:
             raise ValueError("ballots are never changed")
         super().save(*args, **kwargs)
+
+
+# --- volunteers and hours (志愿者与服务时长) ------------------------------------------------
+
+
+class VolunteerKind(models.TextChoices):
+    RESIDENT = "resident", _("居民志愿者")
+    PARTY_MEMBER = "party_member", _("在职党员")
+    UNIT = "unit", _("单位志愿者")
+
+
+class Volunteer(models.Model):
+    """A registered volunteer (志愿者); unit party members name their work unit (1116)."""
+
+    name = models.CharField(_("姓名"), max_length=64)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="volunteer_profiles",
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=VolunteerKind.choices)
+    work_unit = models.CharField(_("所在单位"), max_length=120, blank=True)
+    community = models.ForeignKey(
+        "places.Division", verbose_name=_("报到社区"), on_delete=models.PROTECT, related_name="+"
+    )
+    synthetic = models.BooleanField(_("合成数据"), default=False)
+
+    area_scope = AreaScope(division="community__code")
+    objects = ScopedQuerySet["Volunteer"].as_manager()
+
+    class Meta:
+        verbose_name = _("志愿者")
+        verbose_name_plural = _("志愿者")
+        ordering = ["community_id", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Activity(models.Model):
+    """A volunteer activity (志愿服务活动) in one community."""
+
+    title = models.CharField(_("活动"), max_length=120)
+    community = models.ForeignKey(
+        "places.Division", verbose_name=_("社区"), on_delete=models.PROTECT, related_name="+"
+    )
+    organiser = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("组织者"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    place = models.CharField(_("地点"), max_length=120, blank=True)
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    capacity = models.PositiveSmallIntegerField(_("名额"), default=20)
+    synthetic = models.BooleanField(_("合成数据"), default=False)
+
+    area_scope = AreaScope(division="community__code", public=True)
+    objects = ScopedQuerySet["Activity"].as_manager()
+
+    class Meta:
+        verbose_name = _("志愿服务活动")
+        verbose_name_plural = _("志愿服务活动")
+        ordering = ["-starts_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="activity_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ServiceStatus(models.TextChoices):
+    SIGNED_UP = "signed_up", _("已报名")
+    ACCEPTED = "accepted", _("已录用")
+    REJECTED = "rejected", _("未录用")
+    CHECKED_IN = "checked_in", _("已签到")
+    CHECKED_OUT = "checked_out", _("已签退")
+    VERIFIED = "verified", _("时长已核定")
+
+
+class Service(models.Model):
+    """One volunteer's service at one activity (服务记录): sign-up to verified hours."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="services")
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="services")
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ServiceStatus.choices, default=ServiceStatus.SIGNED_UP
+    )
+    checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
+    checked_out_at = models.DateTimeField(_("签退时间"), null=True, blank=True)
+    in_lon = models.FloatField(null=True, blank=True)
+    in_lat = models.FloatField(null=True, blank=True)
+    out_lon = models.FloatField(null=True, blank=True)
+    out_lat = models.FloatField(null=True, blank=True)
+    hours = models.DecimalField(_("核定时长（小时）"), max_digits=5, decimal_places=2, default=0)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("核定人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    verified_at = models.DateTimeField(_("核定时间"), null=True, blank=True)
+
+    area_scope = AreaScope(division="activity__community__code")
+    objects = ScopedQuerySet["Service"].as_manager()
+
+    class Meta:
+        verbose_name = _("服务记录")
+        verbose_name_plural = _("服务记录")
+        ordering = ["activity_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["activity", "volunteer"], name="service_once")]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} @ {self.activity}"

@@ -18,9 +18,17 @@ def nav_items(user: Any) -> list[NavItem]:
     if not has_perm(user, P.READ):
         return []
     url = reverse("participation:index")
-    if has_perm(user, P.MANAGE):
-        return [NavItem("participation", _("议事协商"), url, order=10)]
-    return [NavItem("participation", _("小区议事"), url, order=10, phone=True, icon="vote")]
+    volunteer = reverse("participation:volunteer")
+    if has_perm(user, P.TAKE_PART):
+        return [
+            NavItem("participation", _("小区议事"), url, order=10, phone=True, icon="vote"),
+            NavItem("participation", _("志愿服务"), volunteer, order=20, phone=True, icon="heart"),
+        ]
+    return [
+        NavItem("participation", _("议事协商"), url, order=10),
+        NavItem("participation", _("志愿服务"), volunteer, order=20),
+        NavItem("participation", _("在职党员“1116”报告"), reverse("participation:report_1116"), order=30),
+    ]
 
 
 def work_cards(user: Any) -> list[WorkCard]:

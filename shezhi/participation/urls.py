@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shezhi.participation import views
+from shezhi.participation import views, views_volunteers
 
 app_name = "participation"
 
@@ -18,4 +18,8 @@ urlpatterns = [
     path("votes/<int:pk>/results/", views.vote_results, name="results"),
     path("votes/<int:pk>/ballots/", views.vote_ballots, name="ballots"),
     path("votes/<int:pk>/receipt/", views.vote_receipt, name="receipt"),
+    path("volunteer/", views_volunteers.index, name="volunteer"),
+    path("volunteer/activities/<int:pk>/", views_volunteers.activity_detail, name="activity"),
+    path("volunteer/report-1116/", views_volunteers.report_1116, name="report_1116"),
+    path("volunteer/<int:pk>/certificate.pdf", views_volunteers.certificate, name="certificate"),
 ]
