@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from shezhi.common.api import ErrorOut, InputSchema, PageNumberPagination, paginate, text
 from shezhi.common.errors import AppError
@@ -421,3 +421,133 @@ def vote_ballot_list(request: HttpRequest, vote_id: int) -> Any:
 )
 def vote_receipt(request: HttpRequest, vote_id: int, payload: ReceiptIn) -> Any:
     return votes.receipt_check(vote=_vote(request, vote_id), code=payload.code)
+
+
+# --- volunteers -------------------------------------------------------------------------
+
+
+class ActivityOut(Schema):
+    id: int
+    title: str
+    community_code: str
+    place: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    capacity: int
+    synthetic: bool
+
+    @staticmethod
+    def resolve_community_code(obj: Any) -> str:
+        return obj.community.code
+
+
+class ServiceOut(Schema):
+    id: int
+    activity_id: int
+    activity: str
+    status: str
+    checked_in_at: dt.datetime | None
+    checked_out_at: dt.datetime | None
+    hours: Decimal
+
+    @staticmethod
+    def resolve_activity(obj: Any) -> str:
+        return obj.activity.title
+
+
+class MemberOut(Schema):
+    name: str
+    community: str
+    best_community: str
+    best_hours: Decimal
+    total_hours: Decimal
+    complies: bool
+
+
+class UnitOut(Schema):
+    unit: str
+    members: list[MemberOut]
+    below: int
+
+
+class YearIn(InputSchema):
+    year: int = Field(..., ge=2000, le=2100)
+
+
+class Report1116Out(Schema):
+    year: int
+    threshold_hours: Decimal
+    units: list[UnitOut]
+
+
+@router.get(
+    "/participation/activities", response=list[ActivityOut], summary="志愿服务活动 / volunteer activities"
+)
+@paginate(PageNumberPagination)
+def activity_list(request: HttpRequest) -> Any:
+    from shezhi.participation import volunteers as vs
+
+    return vs.activity_list(actor=request.user)
+
+
+@router.post(
+    "/participation/activities/{activity_id}/signup",
+    response={201: ServiceOut, 409: ErrorOut},
+    summary="报名志愿服务 / sign up for an activity",
+)
+def activity_signup(request: HttpRequest, activity_id: int) -> Any:
+    from django.http import Http404
+
+    from shezhi.participation import volunteers as vs
+
+    activity = vs.activity_list(actor=request.user).filter(pk=activity_id).first()
+    if activity is None:
+        raise Http404
+    me = vs.my_volunteer(request.user) or vs.volunteer_self_register(actor=request.user)
+    return Status(201, vs.service_signup(activity=activity, volunteer=me))
+
+
+@router.get("/participation/my-services", response=list[ServiceOut], summary="我的志愿服务 / my services")
+def my_services(request: HttpRequest) -> Any:
+    from shezhi.participation import volunteers as vs
+
+    me = vs.my_volunteer(request.user)
+    return list(me.services.select_related("activity")) if me else []
+
+
+@router.get(
+    "/participation/report-1116", response=Report1116Out, summary="在职党员1116报告 / the 1116 report"
+)
+def report_1116(request: HttpRequest, query: Query[YearIn]) -> Any:
+    from django.core.exceptions import PermissionDenied
+
+    from shezhi.participation import volunteers as vs
+    from shezhi.participation.permissions import ParticipationPermission as P
+    from shezhi.participation.permissions import has_perm
+
+    if not has_perm(request.user, P.READ) or has_perm(request.user, P.TAKE_PART):
+        raise PermissionDenied
+    year = query.year
+    units = vs.report_1116(actor=request.user, year=year)
+    return {
+        "year": year,
+        "threshold_hours": vs.RULE_1116_HOURS,
+        "units": [
+            {
+                "unit": u.unit,
+                "below": len(u.below),
+                "members": [
+                    {
+                        "name": m.volunteer.name,
+                        "community": m.volunteer.community.name,
+                        "best_community": m.best[0],
+                        "best_hours": m.best[1],
+                        "total_hours": m.total,
+                        "complies": m.complies,
+                    }
+                    for m in u.members
+                ],
+            }
+            for u in units
+        ],
+    }

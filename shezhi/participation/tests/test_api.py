@@ -90,3 +90,12 @@ def test_residents_may_not_run_the_desk(setup):
         content_type="application/json",
     )
     assert entered.status_code == 403
+
+
+def test_the_1116_report_is_for_the_desk_only(world):
+    desk = client_for(world.carol)
+    report = desk.get("/api/v1/participation/report-1116", {"year": 2026})
+    assert report.status_code == 200
+    assert report.json()["threshold_hours"] in ("16", 16)
+    assert client_for(world.rita).get("/api/v1/participation/report-1116", {"year": 2026}).status_code == 403
+    assert desk.get("/api/v1/participation/report-1116", {"year": 1}).status_code == 422
