@@ -566,3 +566,165 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return f"{self.volunteer} @ {self.activity}"
+
+
+# --- opportunity lists (机会清单) -------------------------------------------------------------
+
+
+class OrganisationMember(models.Model):
+    """A partner account acting for an organisation (社会组织/社会企业/社区合伙人)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey("people.Organisation", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="org_member_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.organisation_id}"
+
+
+class OpportunityKind(models.TextChoices):
+    NEED = "need", _("需求")
+    SPACE = "space", _("闲置空间")
+    PROJECT = "project", _("项目")
+
+
+class OpportunityStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PUBLISHED = "published", _("征集中")
+    REVIEWING = "reviewing", _("评审中")
+    AWARDED = "awarded", _("已确定承接方")
+
+
+class Opportunity(models.Model):
+    """One item of an opportunity list (机会清单) with budget, deadline and published criteria."""
+
+    title = models.CharField(_("名称"), max_length=120)
+    kind = models.CharField(_("类别"), max_length=16, choices=OpportunityKind.choices)
+    description = models.TextField(_("内容"), max_length=4000)
+    budget = models.DecimalField(_("预算（元）"), max_digits=12, decimal_places=2)
+    deadline = models.DateTimeField(_("申报截止"))
+    criteria = models.JSONField(_("评审标准"), default=list)  # [{"name": "...", "weight": 40}, …]
+    division = models.ForeignKey(
+        "places.Division", verbose_name=_("发布单位区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=OpportunityStatus.choices, default=OpportunityStatus.DRAFT
+    )
+    awarded = models.ForeignKey(
+        "Application",
+        verbose_name=_("承接方"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    synthetic = models.BooleanField(_("合成数据"), default=False)
+
+    area_scope = AreaScope(division="division__code", public=True)
+    objects = ScopedQuerySet["Opportunity"].as_manager()
+
+    class Meta:
+        verbose_name = _("机会清单")
+        verbose_name_plural = _("机会清单")
+        ordering = ["-deadline", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Application(models.Model):
+    """An organisation's application (申报) to one opportunity."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.PROTECT, related_name="applications")
+    organisation = models.ForeignKey(
+        "people.Organisation", verbose_name=_("申报单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposal = models.TextField(_("方案"), max_length=4000)
+    budget = models.DecimalField(_("报价（元）"), max_digits=12, decimal_places=2)
+    submitted_at = models.DateTimeField(_("申报时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["opportunity_id", "submitted_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["opportunity", "organisation"], name="application_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} → {self.opportunity}"
+
+
+class Review(models.Model):
+    """One panel member's review of one application, after a conflict-of-interest declaration."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    conflict = models.BooleanField(_("存在利益冲突（回避）"))
+    conflict_note = models.CharField(_("利益关系说明"), max_length=200, blank=True)
+    scores = models.JSONField(_("评分"), default=dict)  # criterion name -> 0..100
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["application", "reviewer"], name="review_once")]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer_id}: {self.application_id}"
+
+
+class ProgressReport(models.Model):
+    """A progress report (进展报告) of the awarded application."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="progress")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    percent = models.PositiveSmallIntegerField(_("完成进度（%）"))
+    body = models.TextField(_("进展"), max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.percent}%"
+
+
+class OpportunityEvent(models.Model):
+    """The timeline of an opportunity: every state change with its actor (written by ``opportunities``)."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id} {self.kind}"
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.kind, self.kind))
+
+
+EVENT_LABELS = {
+    "created": _("创建"),
+    "published": _("发布"),
+    "applied": _("申报"),
+    "review_started": _("开始评审"),
+    "reviewed": _("评审"),
+    "recused": _("利益冲突回避"),
+    "awarded": _("确定承接方"),
+    "progress": _("进展报告"),
+}

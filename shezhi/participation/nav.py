@@ -23,11 +23,13 @@ def nav_items(user: Any) -> list[NavItem]:
         return [
             NavItem("participation", _("小区议事"), url, order=10, phone=True, icon="vote"),
             NavItem("participation", _("志愿服务"), volunteer, order=20, phone=True, icon="heart"),
+            NavItem("participation", _("机会清单"), reverse("participation:opportunities"), order=40),
         ]
     return [
         NavItem("participation", _("议事协商"), url, order=10),
         NavItem("participation", _("志愿服务"), volunteer, order=20),
         NavItem("participation", _("在职党员“1116”报告"), reverse("participation:report_1116"), order=30),
+        NavItem("participation", _("机会清单"), reverse("participation:opportunities"), order=40),
     ]
 
 

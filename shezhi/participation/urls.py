@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shezhi.participation import views, views_volunteers
+from shezhi.participation import views, views_opportunities, views_volunteers
 
 app_name = "participation"
 
@@ -22,4 +22,6 @@ urlpatterns = [
     path("volunteer/activities/<int:pk>/", views_volunteers.activity_detail, name="activity"),
     path("volunteer/report-1116/", views_volunteers.report_1116, name="report_1116"),
     path("volunteer/<int:pk>/certificate.pdf", views_volunteers.certificate, name="certificate"),
+    path("opportunities/", views_opportunities.index, name="opportunities"),
+    path("opportunities/<int:pk>/", views_opportunities.detail, name="opportunity"),
 ]

@@ -1,0 +1,117 @@
+"""Pages of opportunity lists (机会清单): the public list, one item with its timeline, and actions."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from shezhi.common.errors import AppError
+from shezhi.participation import opportunities as op
+from shezhi.participation.models import OpportunityStatus
+from shezhi.participation.permissions import ParticipationPermission as P
+from shezhi.participation.permissions import has_perm
+from shezhi.people.models import Organisation
+
+
+def _decimal(raw: str) -> Decimal:
+    try:
+        value = Decimal(raw)
+    except (InvalidOperation, ValueError):
+        raise AppError(_("金额须为数字"), "amounts are numbers", status=422) from None
+    if not value.is_finite():
+        raise AppError(_("金额须为数字"), "amounts are numbers", status=422)
+    return value
+
+
+@login_required
+@require_http_methods(["GET"])
+def index(request: HttpRequest) -> HttpResponse:
+    if not has_perm(request.user, P.READ):
+        raise PermissionDenied
+    items = op.opportunity_list(actor=request.user)[:100]
+    return render(request, "participation/opportunity_list.html", {"items": items})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    item = op.opportunity_get(actor=user, pk=pk)
+    manager = has_perm(user, P.MANAGE)
+    error = None
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "publish":
+                op.opportunity_publish(opportunity=item, actor=user)
+            elif action == "review_start":
+                op.review_start(opportunity=item, actor=user)
+            elif action == "apply":
+                org = request.POST.get("organisation", "")
+                op.application_submit(
+                    opportunity=item,
+                    actor=user,
+                    organisation_id=int(org) if org.isdigit() else 0,
+                    proposal=request.POST.get("proposal", ""),
+                    budget=_decimal(request.POST.get("budget", "")),
+                )
+            elif action in ("review", "award"):
+                app_id = request.POST.get("application", "")
+                application = item.applications.filter(pk=int(app_id) if app_id.isdigit() else 0).first()
+                if application is None:
+                    raise AppError(_("没有这份申报"), "no such application", status=422)
+                if action == "award":
+                    op.award(opportunity=item, actor=user, application=application)
+                else:
+                    conflict = request.POST.get("conflict") == "yes"
+                    scores = {}
+                    for c in item.criteria:
+                        raw = request.POST.get(f"score_{c['name']}", "")
+                        scores[c["name"]] = int(raw) if raw.isdigit() else -1
+                    op.review_submit(
+                        application=application,
+                        actor=user,
+                        conflict=conflict,
+                        conflict_note=request.POST.get("conflict_note", ""),
+                        scores=None if conflict else scores,
+                    )
+            elif action == "progress":
+                raw = request.POST.get("percent", "")
+                op.progress_report(
+                    opportunity=item,
+                    actor=user,
+                    percent=int(raw) if raw.isdigit() else -1,
+                    body=request.POST.get("body", ""),
+                )
+            else:
+                raise AppError(_("未知操作"), "unknown action", status=400)
+        except AppError as exc:
+            error = exc
+        else:
+            return redirect("participation:opportunity", pk=item.pk)
+    awarded = item.status == OpportunityStatus.AWARDED
+    applications = list(item.applications.select_related("organisation")) if (manager or awarded) else []
+    scored = [(a, op.weighted_score(a) if awarded or manager else None) for a in applications]
+    mine = op.organisations_of(user)
+    context = {
+        "item": item,
+        "manager": manager,
+        "awarded": awarded,
+        "scored": scored,
+        "events": item.events.select_related("actor"),
+        "progress": item.awarded.progress.all() if item.awarded_id else [],
+        "my_orgs": Organisation.objects.filter(pk__in=mine),
+        "is_awardee": bool(item.awarded_id and item.awarded.organisation_id in mine),
+        "error": error,
+        "criteria_json": json.dumps(item.criteria, ensure_ascii=False),
+    }
+    return render(
+        request, "participation/opportunity_detail.html", context, status=error.status if error else 200
+    )
