@@ -551,3 +551,104 @@ def report_1116(request: HttpRequest, query: Query[YearIn]) -> Any:
             for u in units
         ],
     }
+
+
+# --- opportunity lists ------------------------------------------------------------------
+
+
+class OpportunityOut(Schema):
+    id: int
+    title: str
+    kind: str
+    status: str
+    budget: Decimal
+    deadline: dt.datetime
+    criteria: list[dict[str, Any]]
+    division_code: str
+    awarded_to: str | None
+    synthetic: bool
+
+    @staticmethod
+    def resolve_division_code(obj: Any) -> str:
+        return obj.division.code
+
+    @staticmethod
+    def resolve_awarded_to(obj: Any) -> str | None:
+        return obj.awarded.organisation.name if obj.awarded_id else None
+
+
+class EventOut(Schema):
+    kind: str
+    actor: str
+    note: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_actor(obj: Any) -> str:
+        return str(obj.actor) if obj.actor_id else ""
+
+
+class OpportunityDetailOut(OpportunityOut):
+    description: str
+    timeline: list[EventOut]
+
+    @staticmethod
+    def resolve_timeline(obj: Any) -> Any:
+        return list(obj.events.select_related("actor"))
+
+
+class ApplicationIn(InputSchema):
+    organisation_id: int
+    proposal: text(4000, min_length=1)
+    budget: Decimal = Field(..., ge=0, le=Decimal("9999999999"), decimal_places=2)
+
+
+class ApplicationOut(Schema):
+    id: int
+    organisation: str
+    budget: Decimal
+    submitted_at: dt.datetime
+
+    @staticmethod
+    def resolve_organisation(obj: Any) -> str:
+        return obj.organisation.name
+
+
+@router.get(
+    "/participation/opportunities", response=list[OpportunityOut], summary="机会清单 / opportunity lists"
+)
+@paginate(PageNumberPagination)
+def opportunity_list(request: HttpRequest) -> Any:
+    from shezhi.participation import opportunities as op
+
+    return op.opportunity_list(actor=request.user)
+
+
+@router.get(
+    "/participation/opportunities/{opportunity_id}",
+    response=OpportunityDetailOut,
+    summary="机会详情与时间线 / one opportunity with its timeline",
+)
+def opportunity_detail(request: HttpRequest, opportunity_id: int) -> Any:
+    from shezhi.participation import opportunities as op
+
+    return op.opportunity_get(actor=request.user, pk=opportunity_id)
+
+
+@router.post(
+    "/participation/opportunities/{opportunity_id}/applications",
+    response={201: ApplicationOut, 409: ErrorOut},
+    summary="申报 / apply for an opportunity",
+)
+def opportunity_apply(request: HttpRequest, opportunity_id: int, payload: ApplicationIn) -> Any:
+    from shezhi.participation import opportunities as op
+
+    item = op.opportunity_get(actor=request.user, pk=opportunity_id)
+    application = op.application_submit(
+        opportunity=item,
+        actor=request.user,
+        organisation_id=payload.organisation_id,
+        proposal=payload.proposal,
+        budget=payload.budget,
+    )
+    return Status(201, application)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from shezhi.common.errors import AppError
 from shezhi.participation import opportunities as op
-from shezhi.participation.models import OpportunityStatus
+from shezhi.participation.models import OpportunityKind, OpportunityStatus
 from shezhi.participation.permissions import ParticipationPermission as P
 from shezhi.participation.permissions import has_perm
 from shezhi.people.models import Organisation
@@ -30,13 +31,72 @@ def _decimal(raw: str) -> Decimal:
     return value
 
 
+def _criteria(text: str) -> list[dict[str, Any]]:
+    """``方案可行性:60`` one per line."""
+    out = []
+    for line in text.splitlines():
+        name, _sep, weight = line.strip().rpartition(":")
+        if not line.strip():
+            continue
+        out.append({"name": name.strip(), "weight": int(weight) if weight.strip().isdigit() else 0})
+    return out
+
+
 @login_required
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def index(request: HttpRequest) -> HttpResponse:
-    if not has_perm(request.user, P.READ):
+    user = request.user
+    if not has_perm(user, P.READ):
         raise PermissionDenied
-    items = op.opportunity_list(actor=request.user)[:100]
-    return render(request, "participation/opportunity_list.html", {"items": items})
+    manager = has_perm(user, P.MANAGE)
+    error = None
+    if request.method == "POST":
+        if not manager:
+            raise PermissionDenied
+        from django.utils import timezone
+        from django.utils.dateparse import parse_datetime
+
+        try:
+            try:
+                deadline = parse_datetime(request.POST.get("deadline", ""))
+            except ValueError:
+                deadline = None
+            if deadline is None:
+                raise AppError(_("请填写申报截止时间"), "enter the deadline", status=422)
+            if timezone.is_naive(deadline):
+                deadline = timezone.make_aware(deadline)
+            kind = request.POST.get("kind", "")
+            if kind not in OpportunityKind.values:
+                raise AppError(_("类别无效"), "unknown kind", status=422)
+            title = request.POST.get("title", "").strip()
+            if not title or len(title) > 120:
+                raise AppError(_("名称须填写，且不超过 120 字"), "a title of 1–120 characters", status=422)
+            item = op.opportunity_create(
+                actor=user,
+                title=title,
+                kind=kind,
+                description=request.POST.get("description", ""),
+                budget=_decimal(request.POST.get("budget", "")),
+                deadline=deadline,
+                criteria=_criteria(request.POST.get("criteria", "")),
+            )
+        except AppError as exc:
+            error = exc
+        else:
+            return redirect("participation:opportunity", pk=item.pk)
+    items = op.opportunity_list(actor=user)[:100]
+    return render(
+        request,
+        "participation/opportunity_list.html",
+        {
+            "items": items,
+            "manager": manager,
+            "kinds": OpportunityKind.choices,
+            "error": error,
+            "values": request.POST,
+        },
+        status=error.status if error else 200,
+    )
 
 
 @login_required

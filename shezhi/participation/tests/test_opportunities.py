@@ -156,3 +156,30 @@ def test_partners_apply_on_the_page_and_scores_show_only_after_award(world, orgs
     page = partner.get(url).content.decode()
     assert "76.00" in page
     assert "确定承接方" in page
+
+
+def test_the_desk_drafts_on_the_page_and_partners_apply_through_the_api(world, orgs, time_machine):
+    from django.test import Client
+
+    a, _b, _partner_b = orgs
+    time_machine.move_to(dt.datetime(2026, 11, 1, 9, tzinfo=dt.UTC), tick=False)
+    desk = Client()
+    desk.force_login(world.carol)
+    form = {"title": "（合成）口袋公园认养", "kind": "project", "description": "认养维护", "budget": "20000",
+            "deadline": "2026-11-20T18:00", "criteria": "方案可行性:60\n社区参与:30"}  # fmt: skip
+    refused = desk.post("/participation/opportunities/", form)
+    assert refused.status_code == 422
+    assert "合计须为 100" in refused.content.decode()
+    created = desk.post("/participation/opportunities/", {**form, "criteria": "方案可行性:60\n社区参与:40"})
+    assert created.status_code == 302
+    item = op.opportunity_list(actor=world.carol).get(title="（合成）口袋公园认养")
+    op.opportunity_publish(opportunity=item, actor=world.carol)
+    partner = Client()
+    partner.force_login(world.paul)
+    url = f"/api/v1/participation/opportunities/{item.pk}/applications"
+    body = {"organisation_id": a.pk, "proposal": "每月两次清扫", "budget": "15000"}
+    assert partner.post(url, body, content_type="application/json").status_code == 201
+    again = partner.post(url, body, content_type="application/json")
+    assert again.status_code == 409
+    detail = partner.get(f"/api/v1/participation/opportunities/{item.pk}").json()
+    assert [e["kind"] for e in detail["timeline"]] == ["created", "published", "applied"]
