@@ -728,3 +728,47 @@ EVENT_LABELS = {
     "awarded": _("确定承接方"),
     "progress": _("进展报告"),
 }
+
+
+# --- registry of social organisations and social enterprises (社区社会企业库) ---------------------
+
+
+class ServiceField(models.TextChoices):
+    SPACE = "space", _("空间运营")
+    PROPERTY = "property", _("物业服务")
+    COMMERCE = "commerce", _("社区商业")
+    CONVENIENCE = "convenience", _("便民服务")
+    ELDERLY = "elderly", _("养老托幼")
+    CULTURE = "culture", _("文化体育")
+
+
+class IncubationStage(models.TextChoices):
+    NONE = "none", _("未入孵")
+    INCUBATING = "incubating", _("孵化中")
+    GRADUATED = "graduated", _("已出壳")
+
+
+class EnterpriseProfile(models.Model):
+    """The registry entry of a ``people.Organisation``: field, certification, incubation."""
+
+    organisation = models.OneToOneField(
+        "people.Organisation", on_delete=models.CASCADE, related_name="profile"
+    )
+    field = models.CharField(_("服务领域"), max_length=16, choices=ServiceField.choices)
+    certified = models.BooleanField(_("已认定为社区社会企业"), default=False)
+    certified_year = models.PositiveSmallIntegerField(_("认定年度"), null=True, blank=True)
+    incubation = models.CharField(
+        _("孵化阶段"), max_length=16, choices=IncubationStage.choices, default=IncubationStage.NONE
+    )
+    mentor = models.CharField(_("孵化导师"), max_length=64, blank=True)
+
+    area_scope = AreaScope(division="organisation__community__code", grid="organisation__grid__path")
+    objects = ScopedQuerySet["EnterpriseProfile"].as_manager()
+
+    class Meta:
+        verbose_name = _("社区社会企业库")
+        verbose_name_plural = _("社区社会企业库")
+        ordering = ["organisation__name"]
+
+    def __str__(self) -> str:
+        return str(self.organisation)

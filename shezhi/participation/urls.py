@@ -24,4 +24,5 @@ urlpatterns = [
     path("volunteer/<int:pk>/certificate.pdf", views_volunteers.certificate, name="certificate"),
     path("opportunities/", views_opportunities.index, name="opportunities"),
     path("opportunities/<int:pk>/", views_opportunities.detail, name="opportunity"),
+    path("registry/", views_opportunities.registry, name="registry"),
 ]

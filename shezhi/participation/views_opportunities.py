@@ -175,3 +175,53 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "participation/opportunity_detail.html", context, status=error.status if error else 200
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def registry(request: HttpRequest) -> HttpResponse:
+    """社区社会企业库: the registry of the area; the desk registers with a checked credit code."""
+    from shezhi.participation import registry as reg
+    from shezhi.participation.models import IncubationStage, ServiceField
+
+    user = request.user
+    if not has_perm(user, P.READ) or has_perm(user, P.TAKE_PART):
+        raise PermissionDenied
+    manager = has_perm(user, P.MANAGE)
+    error = None
+    if request.method == "POST":
+        if not manager:
+            raise PermissionDenied
+        year = request.POST.get("certified_year", "").strip()
+        try:
+            reg.registry_register(
+                actor=user,
+                name=request.POST.get("name", ""),
+                kind=request.POST.get("kind", ""),
+                uscc=request.POST.get("uscc", ""),
+                community_code=user.division.code if user.division else "",
+                field=request.POST.get("field", ""),
+                certified_year=int(year) if year.isdigit() else None,
+                incubation=request.POST.get("incubation", IncubationStage.NONE),
+                mentor=request.POST.get("mentor", ""),
+            )
+        except AppError as exc:
+            error = exc
+        else:
+            return redirect("participation:registry")
+    from shezhi.people.models import OrganisationKind
+
+    return render(
+        request,
+        "participation/registry.html",
+        {
+            "profiles": reg.registry_list(actor=user)[:200],
+            "manager": manager and user.division is not None and user.division.level == "community",
+            "error": error,
+            "values": request.POST,
+            "fields": ServiceField.choices,
+            "stages": IncubationStage.choices,
+            "kinds": OrganisationKind.choices,
+        },
+        status=error.status if error else 200,
+    )
