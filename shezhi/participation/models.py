@@ -772,3 +772,78 @@ class EnterpriseProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.organisation)
+
+
+# --- surveys (人民阅卷) ---------------------------------------------------------------------------
+
+
+class Survey(models.Model):
+    """A questionnaire (问卷) for the residents of one community; anonymous or named."""
+
+    title = models.CharField(_("问卷"), max_length=120)
+    division = models.ForeignKey(
+        "places.Division", verbose_name=_("社区"), on_delete=models.PROTECT, related_name="+"
+    )
+    anonymous = models.BooleanField(_("匿名"), default=True)
+    satisfaction = models.BooleanField(_("满意度测评"), default=False)
+    closes_at = models.DateTimeField(_("截止时间"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    synthetic = models.BooleanField(_("合成数据"), default=False)
+
+    area_scope = AreaScope(division="division__code", public=True)
+    objects = ScopedQuerySet["Survey"].as_manager()
+
+    class Meta:
+        verbose_name = _("问卷")
+        verbose_name_plural = _("问卷")
+        ordering = ["-closes_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SurveyQuestionKind(models.TextChoices):
+    SINGLE = "single", _("单选")
+    MULTI = "multi", _("多选")
+    RATING = "rating", _("评分（1–5）")
+    TEXT = "text", _("填空")
+
+
+class SurveyQuestion(models.Model):
+    """A question; ``show_if`` = {"question": <order>, "equals": <option>} makes it conditional."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    order = models.PositiveSmallIntegerField()
+    text = models.CharField(_("问题"), max_length=300)
+    kind = models.CharField(_("题型"), max_length=10, choices=SurveyQuestionKind.choices)
+    options = models.JSONField(_("选项"), default=list, blank=True)
+    required = models.BooleanField(_("必答"), default=True)
+    show_if = models.JSONField(_("显示条件"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["survey_id", "order"]
+        constraints = [models.UniqueConstraint(fields=["survey", "order"], name="survey_question_order")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SurveyResponse(models.Model):
+    """One resident's answers. ``dedup_key`` is a keyed hash of (survey, user): one response per
+    resident, anonymous included, without storing who answered an anonymous survey."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
+    respondent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dedup_key = models.CharField(max_length=64)
+    answers = models.JSONField()
+    submitted_on = models.DateField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["survey", "dedup_key"], name="survey_response_once")]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}/{self.pk}"

@@ -25,4 +25,5 @@ urlpatterns = [
     path("opportunities/", views_opportunities.index, name="opportunities"),
     path("opportunities/<int:pk>/", views_opportunities.detail, name="opportunity"),
     path("registry/", views_opportunities.registry, name="registry"),
+    path("surveys/<int:pk>/", views_opportunities.survey_detail, name="survey"),
 ]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shezhi.common.errors import AppError
-from shezhi.participation import topics, votes
+from shezhi.participation import surveys, topics, votes
 from shezhi.participation.models import (
     CONVENTIONS,
     Channel,
@@ -53,7 +53,13 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "participation/index.html",
-        {"topics": topic_qs, "votes": vote_qs, "manager": _manager(user), "now": timezone.now()},
+        {
+            "topics": topic_qs,
+            "votes": vote_qs,
+            "surveys": surveys.survey_list(actor=user).filter(closes_at__gt=timezone.now())[:20],
+            "manager": _manager(user),
+            "now": timezone.now(),
+        },
     )
 
 

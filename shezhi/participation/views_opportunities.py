@@ -225,3 +225,45 @@ def registry(request: HttpRequest) -> HttpResponse:
         },
         status=error.status if error else 200,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Answer a survey (resident); results for the desk, and for everyone after close."""
+    from django.utils import timezone
+
+    from shezhi.participation import surveys
+
+    user = request.user
+    survey = surveys.survey_get(actor=user, pk=pk)
+    error = None
+    if request.method == "POST":
+        answers: dict[str, Any] = {}
+        for q in survey.questions.all():
+            key = f"q{q.order}"
+            answers[str(q.order)] = (
+                request.POST.getlist(key) if q.kind == "multi" else request.POST.get(key, "")
+            )
+        try:
+            surveys.survey_answer(survey=survey, actor=user, answers=answers)
+        except AppError as exc:
+            error = exc
+        else:
+            return redirect("participation:survey", pk=survey.pk)
+    answered = survey.responses.filter(dedup_key=surveys.dedup_key(survey, user)).exists()
+    closed = timezone.now() >= survey.closes_at
+    show = has_perm(user, P.MANAGE) or (closed and has_perm(user, P.READ))
+    return render(
+        request,
+        "participation/survey.html",
+        {
+            "survey": survey,
+            "questions": survey.questions.all(),
+            "answered": answered,
+            "can_answer": has_perm(user, P.TAKE_PART) and not answered and not closed,
+            "results": surveys.results(survey) if show else None,
+            "error": error,
+        },
+        status=error.status if error else 200,
+    )
