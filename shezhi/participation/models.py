@@ -847,3 +847,47 @@ class SurveyResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.survey_id}/{self.pk}"
+
+
+# --- notifications (通知) ------------------------------------------------------------------------
+
+
+class NoticeKind(models.TextChoices):
+    VOTE = "vote", _("表决通知")
+    ANSWER = "answer", _("议题答复")
+    AWARD = "award", _("机会清单结果")
+    SURVEY = "survey", _("问卷邀请")
+
+
+class Notification(models.Model):
+    """An in-app notification (站内通知) for one user."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=NoticeKind.choices)
+    title = models.CharField(_("标题"), max_length=200)
+    url = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NoticeOptOut(models.Model):
+    """A kind of notice a user chose not to receive (on a channel: in-app or sms)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=NoticeKind.choices)
+    channel = models.CharField(max_length=10, default="app")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "channel"], name="notice_opt_out_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.channel}"

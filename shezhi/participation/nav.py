@@ -24,6 +24,7 @@ def nav_items(user: Any) -> list[NavItem]:
             NavItem("participation", _("小区议事"), url, order=10, phone=True, icon="vote"),
             NavItem("participation", _("志愿服务"), volunteer, order=20, phone=True, icon="heart"),
             NavItem("participation", _("机会清单"), reverse("participation:opportunities"), order=40),
+            NavItem("participation", _("我的通知"), reverse("participation:notifications"), order=60),
         ]
     return [
         NavItem("participation", _("议事协商"), url, order=10),
@@ -61,6 +62,16 @@ def work_cards(user: Any) -> list[WorkCard]:
         .count()
     )
     waiting = open_votes.distinct().count() - done
-    if waiting <= 0:
-        return []
-    return [WorkCard("participation", _("待我表决"), url, waiting, tone="warn", order=10)]
+    cards = []
+    if waiting > 0:
+        cards.append(WorkCard("participation", _("待我表决"), url, waiting, tone="warn", order=10))
+    from shezhi.participation.notify import unread
+
+    notices = unread(user)
+    if notices:
+        cards.append(
+            WorkCard(
+                "participation", _("未读通知"), reverse("participation:notifications"), notices, order=20
+            )
+        )
+    return cards

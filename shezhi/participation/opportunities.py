@@ -237,6 +237,20 @@ def award(*, opportunity: Opportunity, actor: Any, application: Application, not
         raise _refuse(_("该申报尚无有效评分"), "the application has no valid scores yet")
     _move(opportunity, S.REVIEWING, S.AWARDED, awarded=application)
     _event(opportunity, "awarded", actor, f"{application.organisation.name} {note}".strip())
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from shezhi.participation.notify import notify
+
+    applicants = get_user_model().objects.filter(
+        pk__in=opportunity.applications.exclude(submitted_by=None).values("submitted_by")
+    )
+    notify(
+        applicants,
+        kind="award",
+        title=f"机会清单结果：{opportunity.title}",
+        url=reverse("participation:opportunity", args=[opportunity.pk]),
+    )
     return opportunity
 
 

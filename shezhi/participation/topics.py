@@ -231,7 +231,21 @@ def comment_add(*, topic: Topic, actor: Any, body: str, official: bool = False) 
         and topic.stages.filter(code=topic.stage, completed_at__isnull=False).exists()
     ):
         raise _refuse(_("议题已办结，不再接受发言"), "the topic is finished", status=409)
-    return Comment.objects.create(topic=topic, author=actor, stage=topic.stage, body=body, official=official)
+    comment = Comment.objects.create(
+        topic=topic, author=actor, stage=topic.stage, body=body, official=official
+    )
+    if official and topic.raised_by_id and topic.raised_by_id != actor.pk:
+        from django.urls import reverse
+
+        from shezhi.participation.notify import notify
+
+        notify(
+            [topic.raised_by],
+            kind="answer",
+            title=f"议题答复：{topic.title}",
+            url=reverse("participation:topic", args=[topic.pk]),
+        )
+    return comment
 
 
 def topic_link_case(*, topic: Topic, actor: Any, case_code: str) -> Topic:

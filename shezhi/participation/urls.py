@@ -26,4 +26,5 @@ urlpatterns = [
     path("opportunities/<int:pk>/", views_opportunities.detail, name="opportunity"),
     path("registry/", views_opportunities.registry, name="registry"),
     path("surveys/<int:pk>/", views_opportunities.survey_detail, name="survey"),
+    path("notifications/", views_opportunities.notifications, name="notifications"),
 ]

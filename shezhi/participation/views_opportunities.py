@@ -267,3 +267,33 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=error.status if error else 200,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notifications(request: HttpRequest) -> HttpResponse:
+    """My notices; POST marks them read or changes what I receive."""
+    from shezhi.participation import notify
+    from shezhi.participation.models import NoticeKind, NoticeOptOut, Notification
+
+    user = request.user
+    if request.method == "POST":
+        if request.POST.get("action") == "read":
+            notify.mark_read(user)
+        elif request.POST.get("action") == "prefs":
+            NoticeOptOut.objects.filter(user=user).delete()
+            for kind in NoticeKind.values:
+                for channel in ("app", "sms"):
+                    if not request.POST.get(f"{kind}_{channel}"):
+                        NoticeOptOut.objects.create(user=user, kind=kind, channel=channel)
+        return redirect("participation:notifications")
+    muted = set(NoticeOptOut.objects.filter(user=user).values_list("kind", "channel"))
+    prefs = [
+        (value, label, (value, "app") not in muted, (value, "sms") not in muted)
+        for value, label in NoticeKind.choices
+    ]
+    return render(
+        request,
+        "participation/notifications.html",
+        {"notices": Notification.objects.filter(user=user)[:100], "prefs": prefs},
+    )

@@ -164,6 +164,18 @@ def vote_open(*, vote: Vote, actor: Any) -> Vote:
         eligible_heads=sum(e["heads"] for e in entries),
     )
     vote.refresh_from_db()
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from shezhi.participation.notify import notify
+
+    voters = get_user_model().objects.filter(pk__in={u for e in entries for u in e["users"]})
+    notify(
+        voters,
+        kind="vote",
+        title=f"表决开始：{vote.title}",
+        url=reverse("participation:vote", args=[vote.pk]),
+    )
     return vote
 
 
