@@ -83,7 +83,50 @@ def seed(*, resident: User, desk: User) -> dict[str, Any]:
             vote.refresh_from_db()
             votes.vote_open(vote=vote, actor=desk)
             made["votes"] += 1
+    _seed_extras(resident=resident, desk=desk)
     return made
+
+
+def _seed_extras(*, resident: User, desk: User) -> None:
+    """A satisfaction survey and a volunteer activity next week in the resident's community."""
+    from shezhi.participation import volunteers
+    from shezhi.participation.models import Activity, Survey, SurveyQuestion
+
+    community = resident.division
+    if not Survey.objects.filter(division=community, title="（合成）小区环境满意度测评").exists():
+        survey = Survey.objects.create(
+            title="（合成）小区环境满意度测评",
+            division=community,
+            anonymous=True,
+            satisfaction=True,
+            closes_at=timezone.now() + dt.timedelta(days=30),
+            created_by=desk,
+            synthetic=True,
+        )
+        SurveyQuestion.objects.create(survey=survey, order=1, text="您对小区环境卫生满意吗", kind="rating")
+        SurveyQuestion.objects.create(
+            survey=survey, order=2, text="是否使用过社区食堂", kind="single", options=["是", "否"]
+        )
+        SurveyQuestion.objects.create(
+            survey=survey,
+            order=3,
+            text="您对社区食堂最关心的是",
+            kind="multi",
+            options=["价格", "口味", "卫生"],
+            show_if={"question": 2, "equals": "是"},
+            required=False,
+        )
+    if not Activity.objects.filter(community=community, title="（合成）周末楼道清扫").exists():
+        start = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0) + dt.timedelta(days=7)
+        volunteers.activity_create(
+            actor=desk,
+            title="（合成）周末楼道清扫",
+            community=community,
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=3),
+            place="1栋",
+            synthetic=True,
+        )
 
 
 def demo_desk(resident: User) -> User:
