@@ -471,7 +471,7 @@ class UnitOut(Schema):
 
 
 class YearIn(InputSchema):
-    year: int = Field(..., ge=2000, le=2100)
+    year: int | None = Field(None, ge=2000, le=2100, description="默认今年 / this year by default")
 
 
 class Report1116Out(Schema):
@@ -508,11 +508,13 @@ def activity_signup(request: HttpRequest, activity_id: int) -> Any:
 
 
 @router.get("/participation/my-services", response=list[ServiceOut], summary="我的志愿服务 / my services")
+@paginate(PageNumberPagination)
 def my_services(request: HttpRequest) -> Any:
-    from shezhi.participation import volunteers as vs
+    from shezhi.participation.models import Service
 
-    me = vs.my_volunteer(request.user)
-    return list(me.services.select_related("activity")) if me else []
+    if not getattr(request.user, "is_authenticated", False):
+        return Service.objects.none()
+    return Service.objects.filter(volunteer__user=request.user).select_related("activity").order_by("-id")
 
 
 @router.get(
@@ -527,7 +529,9 @@ def report_1116(request: HttpRequest, query: Query[YearIn]) -> Any:
 
     if not has_perm(request.user, P.READ) or has_perm(request.user, P.TAKE_PART):
         raise PermissionDenied
-    year = query.year
+    from django.utils import timezone
+
+    year = query.year or timezone.localdate().year
     units = vs.report_1116(actor=request.user, year=year)
     return {
         "year": year,
