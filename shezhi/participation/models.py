@@ -77,6 +77,12 @@ class RuleSet(models.Model):
     def __str__(self) -> str:
         return f"{self.name}（v{self.version}）"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A rule counted under is never edited: a changed rule is a new version.
+        if self.pk and Vote.objects.filter(rule_set_id=self.pk).exclude(status=VoteStatus.DRAFT).exists():
+            raise ValueError("a rule set used by an opened vote is never changed; add a new version")
+        super().save(*args, **kwargs)
+
 
 #: Documented counting conventions (法释〔2009〕7号 Arts. 8–9, revised 2020). Keys of
 #: ``RuleSet.conventions``; a missing key is False.

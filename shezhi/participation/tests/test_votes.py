@@ -230,3 +230,10 @@ def test_only_the_desk_opens_and_closes(world, estate):
     draft.refresh_from_db()
     assert draft.status == VoteStatus.DRAFT
     assert not draft.roll_hash
+
+
+def test_a_rule_set_used_by_an_opened_vote_is_never_edited(vote):
+    rule = vote.rule_set
+    rule.ordinary = "1/3"
+    with pytest.raises(ValueError, match="new version"):
+        rule.save()
