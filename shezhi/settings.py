@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "shezhi.cases",
     "shezhi.eldercare",
     "shezhi.ops",
+    "shezhi.participation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

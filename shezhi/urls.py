@@ -22,6 +22,7 @@ urlpatterns = [
     path("lifecircle/", include("shezhi.lifecircle.urls")),
     path("cases/", include("shezhi.cases.urls")),
     path("eldercare/", include("shezhi.eldercare.urls")),
+    path("participation/", include("shezhi.participation.urls")),
     path("open311/v2/", include("shezhi.cases.open311")),
     path("api/v1/", api.urls),
     path("healthz", health.healthz, name="healthz"),
