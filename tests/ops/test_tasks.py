@@ -21,6 +21,7 @@ from shezhi.accounts.models import User
 from shezhi.accounts.roles import Role
 from shezhi.cases.tasks import sla_scan
 from shezhi.common.tasks import heartbeat, uploads_expire
+from shezhi.eldercare.tasks import certification_scan, checkpoint_publish, eligibility_roll
 from shezhi.lifecircle.models import AnalysisRun, RunStatus
 from shezhi.lifecircle.services import analysis_start
 from shezhi.ops.models import TaskBeat
@@ -66,7 +67,8 @@ def test_every_task_runs_on_the_configured_backend(backend):
     )
     run = analysis_start(actor=planner, area=Division.objects.get(code=DEMO_DISTRICT))
 
-    results = [heartbeat.enqueue(), uploads_expire.enqueue(), sla_scan.enqueue()]
+    periodic = [heartbeat, uploads_expire, sla_scan, certification_scan, eligibility_roll, checkpoint_publish]
+    results = [t.enqueue() for t in periodic]
     run_task = AnalysisRun.objects.get(pk=run.pk)
     assert run_task.status == RunStatus.QUEUED
     call_command("tasks_worker", "--batch", verbosity=0)
@@ -80,9 +82,7 @@ def test_every_task_runs_on_the_configured_backend(backend):
     assert backend.get_result(run.task_id).status == TaskResultStatus.SUCCESSFUL
 
     exercised = {
-        _path(heartbeat),
-        _path(uploads_expire),
-        _path(sla_scan),
+        *(_path(t) for t in periodic),
         "shezhi.lifecircle.tasks.run_analysis",
     }
     assert all_tasks() <= exercised, f"tasks not exercised here: {sorted(all_tasks() - exercised)}"
