@@ -397,16 +397,25 @@ def what_if(
 # --------------------------------------------------------------------------- database
 
 
-def gather(*, area_prefix: str, elements: Sequence[ServiceElement], speed_mps: float) -> Inputs:
-    """Compounds of the area and the facilities that serve them."""
+def gather(
+    *, area_prefix: str, elements: Sequence[ServiceElement], speed_mps: float, compounds: Any = None
+) -> Inputs:
+    """Compounds of the area and the facilities that serve them.
+
+    The compounds in use (not retired by a newer OSM extract), or, given ``compounds`` (a
+    queryset of compound ids), exactly those: an earlier run's what-if walks from the
+    compounds that run evaluated.
+    """
     from shezhi.accounts.roles import DivisionLevel
     from shezhi.people.models import Facility
     from shezhi.places.models import Compound, Division
 
+    chosen = Compound.objects.filter(community__code__startswith=area_prefix)
+    chosen = (
+        chosen.filter(pk__in=compounds) if compounds is not None else chosen.filter(retired_at__isnull=True)
+    )
     rows = list(
-        Compound.objects.filter(community__code__startswith=area_prefix)
-        .order_by("pk")
-        .values_list("pk", "community_id", "grid_id", "lon", "lat", "households")
+        chosen.order_by("pk").values_list("pk", "community_id", "grid_id", "lon", "lat", "households")
     )
     arr = np.array(
         [(pk, c, g if g is not None else -1, lon, lat, hh or 0) for pk, c, g, lon, lat, hh in rows],

@@ -20,7 +20,7 @@ from shezhi.lifecircle import selectors
 from shezhi.lifecircle.analysis import Inputs, Rule, gather, snap_origins
 from shezhi.lifecircle.analysis import what_if as compute_what_if
 from shezhi.lifecircle.models import AnalysisRun, ServiceElement
-from shezhi.lifecircle.network import walk_network
+from shezhi.lifecircle.network import run_network
 
 _lock = threading.Lock()
 _inputs: OrderedDict[int, tuple[Inputs, Snapped]] = OrderedDict()
@@ -93,9 +93,14 @@ def run_inputs(run: AnalysisRun) -> tuple[Inputs, Snapped]:
         if run.pk in _inputs:
             _inputs.move_to_end(run.pk)
             return _inputs[run.pk]
-    net, _key, _parsed = walk_network()
+    from shezhi.lifecircle.models import CompoundResult
+
+    net = run_network(run)
     inputs = gather(
-        area_prefix=run.area.prefix, elements=list(run.standard.elements.all()), speed_mps=run.speed_mps
+        area_prefix=run.area.prefix,
+        elements=list(run.standard.elements.all()),
+        speed_mps=run.speed_mps,
+        compounds=CompoundResult.objects.filter(run=run).values("compound_id"),
     )
     origins = snap_origins(net, inputs)
     with _lock:
@@ -111,7 +116,7 @@ def what_if(
     """Coverage of ``element`` in the actor's part of the run's area, with one more facility."""
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise ValidationError("经纬度超出范围 / coordinates out of range")
-    net, _key, _parsed = walk_network()
+    net = run_network(run)
     inputs, origins = run_inputs(run)
     visible = {r.community_id for r in selectors.community_results(actor=actor, run=run)}
     snapped = net.snap([lon], [lat], max_distance=500, allow_far=True, check_crs=False)
@@ -135,7 +140,7 @@ def isochrone_geojson(*, run: AnalysisRun, lon: float, lat: float) -> dict[str, 
 
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise ValidationError("经纬度超出范围 / coordinates out of range")
-    net, _key, _parsed = walk_network()
+    net = run_network(run)
     point = net.snap([lon], [lat], max_distance=500, allow_far=True, check_crs=False)
     if bool(point.far[0]):
         raise ValidationError(

@@ -24,7 +24,8 @@ from shezhi.lifecircle.models import (
     Gap,
     RunStatus,
 )
-from shezhi.lifecircle.network import walk_network
+from shezhi.lifecircle.network import current_network
+from shezhi.lifecircle.snapshot import facility_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +54,9 @@ def execute(run_id: int) -> str:
     try:
         t0 = time.perf_counter()
         _stage(run_id, 5, "network")
-        net, key, parsed = walk_network()
+        net, key, parsed, extract = current_network(run.area)
         timings["network_s"] = time.perf_counter() - t0
-        AnalysisRun.objects.filter(pk=run_id).update(network_key=key)
+        AnalysisRun.objects.filter(pk=run_id).update(network_key=key, extract=extract)
         _stage(run_id, 10, "inputs")
         t0 = time.perf_counter()
         inputs = gather(
@@ -64,6 +65,7 @@ def execute(run_id: int) -> str:
         timings["inputs_s"] = time.perf_counter() - t0
         if len(inputs.compound_ids) == 0:
             raise ValueError("评估范围内没有小区 / no compounds in this area")
+        AnalysisRun.objects.filter(pk=run_id).update(snapshot=facility_snapshot(inputs, key, extract))
         t0 = time.perf_counter()
         result = evaluate(net, inputs, progress=lambda pct, stage: _stage(run_id, pct, stage))
         timings["evaluate_s"] = time.perf_counter() - t0
