@@ -252,46 +252,56 @@ def load_extract(
     """
     path = Path(path)
     timings: dict[str, float] = {}
-    area = None
-    if clip_to:
-        area = Division.objects.filter(code=clip_to).first()
-        if area is None:
-            raise rejected(
-                "unknown_division", f"未知的区划代码 {clip_to}", f"unknown division code {clip_to}"
-            )
-    size = check_file(path)
-    t0 = time.perf_counter()
-    sha = _sha256(path)
-    timings["hash_s"] = time.perf_counter() - t0
-    if extract is None:
+    if extract is None:  # from the command line: refuse a bad file before recording anything
+        area = _clip_division(clip_to)
+        size = check_file(path)
         extract = OsmExtract.objects.create(
-            name=(name or path.name)[:200], sha256=sha, size_bytes=size, area=area, created_by=actor
+            name=(name or path.name)[:200], sha256="", size_bytes=size, area=area, created_by=actor
         )
     else:
-        OsmExtract.objects.filter(pk=extract.pk).update(sha256=sha, size_bytes=size, area=area)
-        extract.refresh_from_db()
+        area = extract.area
+    pk = extract.pk
 
     def stage(pct: int, label: str) -> None:
-        OsmExtract.objects.filter(pk=extract.pk).update(progress=pct, stage=label)
+        # Compare-and-swap: a page that cancelled the load flipped the status meanwhile.
+        if (
+            OsmExtract.objects.filter(pk=pk, status=ExtractStatus.LOADING).update(progress=pct, stage=label)
+            != 1
+        ):
+            raise Cancelled
         if progress is not None:
             progress(pct, label)
 
     try:
+        size = check_file(path)
+        t0 = time.perf_counter()
+        sha = _sha256(path)
+        timings["hash_s"] = time.perf_counter() - t0
+        OsmExtract.objects.filter(pk=pk).update(sha256=sha, size_bytes=size)
         report = _load(path, extract, area, sha, stage, timings)
     except Cancelled:
-        OsmExtract.objects.filter(pk=extract.pk).update(status=ExtractStatus.CANCELLED, stage="cancelled")
+        OsmExtract.objects.filter(pk=pk).update(status=ExtractStatus.CANCELLED, stage="cancelled")
         raise
     except AppError as exc:
-        OsmExtract.objects.filter(pk=extract.pk).update(
+        OsmExtract.objects.filter(pk=pk).update(
             status=ExtractStatus.FAILED, error=exc.message_zh + " / " + exc.message_en, stage="failed"
         )
         raise
     except Exception as exc:
-        OsmExtract.objects.filter(pk=extract.pk).update(
+        OsmExtract.objects.filter(pk=pk).update(
             status=ExtractStatus.FAILED, error=str(exc)[:2000], stage="failed"
         )
         raise
     return report
+
+
+def _clip_division(code: str | None) -> Division | None:
+    if not code:
+        return None
+    area = Division.objects.filter(code=code).first()
+    if area is None:
+        raise rejected("unknown_division", f"未知的区划代码 {code}", f"unknown division code {code}")
+    return area
 
 
 def _load(

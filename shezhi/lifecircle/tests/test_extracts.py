@@ -271,3 +271,112 @@ def test_the_run_on_the_bundled_data_records_its_snapshot(db):
     assert run.extract_id is None  # the bundled extract
     assert run.snapshot["network_key"] == run.network_key
     assert run.snapshot["compounds"] == CompoundResult.objects.filter(run=run).count()
+
+
+class _FakeTask:
+    """Stands in for the task backend: records what the page queued."""
+
+    def __init__(self, queued: list[tuple[int, str]]) -> None:
+        self.queued = queued
+
+    def enqueue(self, *args: object) -> None:
+        self.queued.append(args)  # type: ignore[arg-type]
+
+
+def _upload(client: Client, data: bytes, name: str = "helsinki.osm.pbf", clip_to: str = DISTRICT):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        "/lifecircle/extracts/",
+        {"file": SimpleUploadedFile(name, data), "clip_to": clip_to, "name": "赫尔辛基中心"},
+    )
+
+
+def test_the_admin_page_uploads_queues_and_loads_with_progress(
+    synthetic_district, admin, django_capture_on_commit_callbacks, monkeypatch
+):
+    from shezhi.lifecircle import extract_tasks
+
+    queued: list[tuple[int, str]] = []
+    monkeypatch.setattr(extract_tasks, "load_extract_task", _FakeTask(queued))
+    client = Client()
+    client.force_login(admin)
+    assert client.get("/lifecircle/extracts/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _upload(client, HELSINKI.read_bytes())
+    assert response.status_code == 302
+    extract = OsmExtract.objects.latest("pk")
+    assert response["Location"] == f"/lifecircle/extracts/{extract.pk}/"
+    assert queued == [(extract.pk, queued[0][1])]
+    status = client.get(f"/lifecircle/extracts/{extract.pk}/status.json").json()
+    assert status["status"] == "loading"
+    assert status["finished"] is False
+    assert extract_tasks.execute_load(*queued[0]) == "done"
+    assert not Path(queued[0][1]).exists()  # the upload is discarded; the extract keeps its copy
+    status = client.get(f"/lifecircle/extracts/{extract.pk}/status.json").json()
+    assert (status["status"], status["progress"], status["finished"]) == ("current", 100, True)
+    page = client.get(f"/lifecircle/extracts/{extract.pk}/").content.decode()
+    assert 'data-testid="extract-counts"' in page
+    assert "赫尔辛基中心" in page
+
+
+def test_the_admin_page_refuses_bad_files_next_to_the_field(synthetic_district, admin):
+    client = Client()
+    client.force_login(admin)
+    for data, name, message in [
+        (b"<osm/>", "x.osm.pbf", "不是 OSM PBF 文件"),
+        (HELSINKI.read_bytes(), "x.csv", "只支持 OSM PBF 文件"),
+    ]:
+        page = _upload(client, data, name).content.decode()
+        assert 'data-testid="error-file"' in page
+        assert message in page
+    assert not OsmExtract.objects.exists()
+
+
+def test_cancelling_a_queued_load_changes_nothing(
+    synthetic_district, admin, monkeypatch, django_capture_on_commit_callbacks
+):
+    from shezhi.lifecircle import extract_tasks
+
+    queued: list[tuple[int, str]] = []
+    monkeypatch.setattr(extract_tasks, "load_extract_task", _FakeTask(queued))
+    client = Client()
+    client.force_login(admin)
+    before = Compound.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(client, HELSINKI.read_bytes())
+    extract = OsmExtract.objects.latest("pk")
+    assert client.post(f"/lifecircle/extracts/{extract.pk}/cancel/").status_code == 302
+    assert extract_tasks.execute_load(*queued[0]) == "not loading"
+    extract.refresh_from_db()
+    assert extract.status == ExtractStatus.CANCELLED
+    assert Compound.objects.count() == before
+
+
+def test_a_cancel_during_the_load_rolls_back(synthetic_district):
+    extract = OsmExtract.objects.create(name="x", sha256="", area=synthetic_district)
+    before = (Compound.objects.count(), Facility.objects.count())
+
+    def cancel_at_swap(pct: int, stage: str) -> None:
+        if stage == "swap":
+            OsmExtract.objects.filter(pk=extract.pk).update(status=ExtractStatus.CANCELLED)
+
+    from shezhi.lifecircle.extracts import Cancelled
+
+    with pytest.raises(Cancelled):
+        load_extract(HELSINKI, extract=extract, progress=cancel_at_swap)
+    extract.refresh_from_db()
+    assert extract.status == ExtractStatus.CANCELLED
+    assert (Compound.objects.count(), Facility.objects.count()) == before
+    assert not Division.objects.get(code="990101001001").boundary
+
+
+def test_district_staff_see_only_their_extracts(synthetic_district, world):
+    other = OsmExtract.objects.create(name="x", sha256="", area=synthetic_district)
+    client = Client()
+    client.force_login(world.dora)  # district staff of 成华区
+    assert client.get("/lifecircle/extracts/").status_code == 200
+    assert client.get(f"/lifecircle/extracts/{other.pk}/").status_code == 404
+    client.force_login(world.carol)  # a community worker loads nothing
+    assert client.get("/lifecircle/extracts/").status_code == 403
+    assert client.get(f"/lifecircle/extracts/{other.pk}/status.json").status_code == 404
