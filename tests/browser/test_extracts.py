@@ -69,7 +69,8 @@ def test_upload_an_extract_then_evaluate_a_district_on_it(
         timeout=90_000,
     )
     run = AnalysisRun.objects.latest("pk")
-    assert run.status == RunStatus.DONE and run.extract_id == extract.pk
+    assert run.status == RunStatus.DONE
+    assert run.extract_id == extract.pk
     screenshot(page, "extract-run")
     page.click("nav.tabs >> text=短板清单")
     page.wait_for_selector("[data-testid=gaps]")
