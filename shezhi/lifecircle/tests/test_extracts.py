@@ -380,3 +380,23 @@ def test_district_staff_see_only_their_extracts(synthetic_district, world):
     client.force_login(world.carol)  # a community worker loads nothing
     assert client.get("/lifecircle/extracts/").status_code == 403
     assert client.get(f"/lifecircle/extracts/{other.pk}/status.json").status_code == 404
+
+
+def test_the_bundled_extract_through_the_same_command_updates_the_demo_in_place(db):
+    """The loader is honest on the bundled real extract too: the demo's OSM rows are matched by id."""
+    from shezhi.places.osm import BUNDLED_PBF
+
+    demo = set(Compound.objects.filter(community__code__startswith="510108").values_list("pk", flat=True))
+    facilities = Facility.objects.filter(source=Source.OSM).count()
+    report = load_extract(BUNDLED_PBF, clip_to="510108000000")
+    changes = report.changes
+    assert report.network_parsed is False  # the demo's runs parsed and cached it already
+    assert report.counts["generated_boundaries"] == 0  # the demo's boundaries are kept
+    # every demo compound is found again by its OSM id (named 小区 polygons may add a few)
+    assert changes["compounds"]["removed"] == 0
+    assert demo <= set(Compound.objects.filter(retired_at__isnull=True).values_list("pk", flat=True))
+    assert changes["facilities"]["created"] == 0
+    assert changes["facilities"]["removed"] == 0
+    assert Facility.objects.filter(source=Source.OSM).count() == facilities
+    run = _evaluate(Division.objects.get(code="510108002000"))
+    assert run.extract_id == report.extract.pk
