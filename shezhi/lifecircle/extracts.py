@@ -346,6 +346,12 @@ def _load(
                 "文件中没有可步行的道路，无法构建步行路网",
                 f"the extract holds no walkable way: {text}",
             ) from exc
+        if "falls apart" in text:
+            raise rejected(
+                "network_broken",
+                "步行路网断裂成许多互不相连的小块（最大的一块不足一半），据此评估会出错；请检查数据是否完整",
+                f"the walking network falls apart; answers on it would be wrong: {text}",
+            ) from exc
         raise rejected(
             "bad_pbf", "文件损坏、被截断或不是 OSM PBF，无法读取", f"the file cannot be read: {text}"
         ) from exc
