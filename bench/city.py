@@ -219,6 +219,50 @@ def build_divisions(n: int, bbox: list[float], tile_deg: list[float]) -> Any:
     return city
 
 
+# --------------------------------------------------------------------------- the peer
+
+
+def pandana_nearest(run: Any) -> dict[str, float]:
+    """The common planner's path for the nearest-facility stage alone: pandana on the same network.
+
+    (OSMnx only builds its graph by downloading from Overpass or from .osm XML, neither of
+    which is available here, so the graph is handed to pandana as arrays, which flatters it.)
+    Every element's facilities on their nearest node, nearest within twice the element's
+    radius from every node, as the platform searches.
+    """
+    import pandana
+    import pandas as pd
+
+    from shezhi.lifecircle.analysis import gather
+    from shezhi.lifecircle.network import run_network
+
+    net = run_network(run)
+    inputs = gather(
+        area_prefix=run.area.prefix, elements=list(run.standard.elements.all()), speed_mps=run.speed_mps
+    )
+    t0 = time.perf_counter()
+    x, y = net.projected_nodes()
+    network = pandana.Network(
+        pd.Series(x),
+        pd.Series(y),
+        pd.Series(net.edge_u.astype(np.int64)),
+        pd.Series(net.edge_v.astype(np.int64)),
+        pd.DataFrame({"w": net.edge_length}),
+        twoway=True,
+    )
+    prep_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for rule in inputs.rules:
+        f = inputs.facilities.get(rule.code)
+        if f is None or len(f) == 0:
+            continue
+        cutoff = inputs.radius(rule) * 2
+        v = net.nearest_node(f.lon, f.lat)
+        network.set_pois(rule.code, cutoff + 1, 1, pd.Series(x[v]), pd.Series(y[v]))
+        network.nearest_pois(cutoff, rule.code, num_pois=1)
+    return {"prep_s": prep_s, "query_s": time.perf_counter() - t0}
+
+
 # --------------------------------------------------------------------------- the run
 
 
@@ -227,12 +271,13 @@ def main() -> None:
     parser.add_argument("--tiles", type=int, default=15, help="N for the N × N mosaic (15 ≈ a megacity)")
     parser.add_argument("--keep-network-cache", action="store_true", help="do not re-parse the network")
     parser.add_argument("--no-elderly", action="store_true")
+    parser.add_argument("--peer", action="store_true", help="also time pandana's nearest-facility stage")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("SHEZHI_VAR_DIR", str(WORK))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shezhi.settings")
     os.environ.setdefault("SHEZHI_OSM_MAX_BYTES", str(4 * 1024**3))
-    db = WORK / "shezhi.sqlite3"
+    db = Path(os.environ["SHEZHI_VAR_DIR"]) / "shezhi.sqlite3"
     if "DATABASE_URL" not in os.environ:
         db.unlink(missing_ok=True)
     import django
@@ -276,7 +321,7 @@ def main() -> None:
     note("synthetic divisions (合成)", f"{time.perf_counter() - t0:.1f} s")
 
     if not args.keep_network_cache:
-        for f in (WORK / "networks").glob("*.npz"):
+        for f in (Path(os.environ["SHEZHI_VAR_DIR"]) / "networks").glob("*.npz"):
             f.unlink()
     t0 = time.perf_counter()
     report = load_extract(pbf, clip_to=city.code, name=f"mosaic {args.tiles}×{args.tiles} (synthetic)")
@@ -333,6 +378,14 @@ def main() -> None:
                 label,
                 f"{(time.perf_counter() - t0) * 1000:.0f} ms (coverage {body['coverage_before']:.3f} → {body['coverage_after']:.3f})",
             )
+    if runs and args.peer:
+        peer = pandana_nearest(runs[0])
+        figures["pandana_nearest"] = peer
+        note(
+            "pandana, nearest facility only (adult)",
+            f"{peer['prep_s'] + peer['query_s']:.1f} s: contraction hierarchy {peer['prep_s']:.1f}, "
+            f"queries {peer['query_s']:.1f}",
+        )
     note("peak memory of the whole run", f"{peak_mib():,.0f} MiB")
     figures["peak_mib"] = peak_mib()
     (WORK / f"results-{args.tiles}.json").write_text(json.dumps(figures, indent=2, default=str))
