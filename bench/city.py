@@ -272,17 +272,59 @@ def pandana_nearest(run: Any) -> dict[str, float]:
 # --------------------------------------------------------------------------- the run
 
 
+def what_if_only() -> None:
+    """What-ifs at a few places of the city on the last city run (a fresh process: cold caches)."""
+    import django
+
+    django.setup()
+    from shezhi.accounts.models import User
+    from shezhi.lifecircle import mapdata
+    from shezhi.lifecircle.models import AnalysisRun, RunStatus
+    from shezhi.places.models import Compound
+
+    run = AnalysisRun.objects.filter(area__code="990100000000", status=RunStatus.DONE, walker="adult").latest(
+        "pk"
+    )
+    admin = User.objects.filter(is_superuser=True).first() or User.objects.create_user(
+        username="bench", password=None, is_superuser=True, role="city_admin"
+    )
+    compounds = list(Compound.objects.filter(community__code__startswith="9901").order_by("pk")[::5000])
+    for code in ("kindergarten", "primary_school"):
+        element = run.standard.elements.get(code=code)
+        for i, c in enumerate(compounds):
+            t0, c0 = time.perf_counter(), cpu_s()
+            body = mapdata.what_if(actor=admin, run=run, element=element, lon=c.lon + 0.0005, lat=c.lat)
+            label = (
+                "first (network, inputs, snapping, element walks)"
+                if i == 0 and code == "kindergarten"
+                else ("first for this element (its walks)" if i == 0 else "next")
+            )
+            sys.stdout.write(
+                f"what-if {code:<15} {label:<50} {(time.perf_counter() - t0) * 1000:8.0f} ms"
+                f" ({(cpu_s() - c0) * 1000:.0f} ms CPU), {body['households_gained']:.0f} households gained\n"
+            )
+            sys.stdout.flush()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tiles", type=int, default=15, help="N for the N × N mosaic (15 ≈ a megacity)")
     parser.add_argument("--keep-network-cache", action="store_true", help="do not re-parse the network")
     parser.add_argument("--no-elderly", action="store_true")
     parser.add_argument("--peer", action="store_true", help="also time pandana's nearest-facility stage")
+    parser.add_argument(
+        "--what-if-only",
+        action="store_true",
+        help="time what-ifs on the city run of the previous run's database",
+    )
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("SHEZHI_VAR_DIR", str(WORK))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shezhi.settings")
     os.environ.setdefault("SHEZHI_OSM_MAX_BYTES", str(4 * 1024**3))
+    if args.what_if_only:
+        what_if_only()
+        return
     db = Path(os.environ["SHEZHI_VAR_DIR"]) / "shezhi.sqlite3"
     if "DATABASE_URL" not in os.environ:
         db.unlink(missing_ok=True)
