@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 import numpy as np
@@ -355,6 +356,42 @@ def evaluate(net: WalkNetwork, inputs: Inputs, progress: Progress | None = None)
     return Evaluation(compounds, communities, gaps, summary, [int(inputs.compound_ids[i]) for i in off])
 
 
+def _with_one_more(
+    net: WalkNetwork,
+    inputs: Inputs,
+    origins: Snapped,
+    rule: Rule,
+    before: ElementResult,
+    lon: float,
+    lat: float,
+) -> ElementResult:
+    """``before`` with one more facility at (lon, lat), walked from the compounds it can reach."""
+    reach = inputs.radius(rule) * SEARCH_FACTOR
+    dy = (inputs.lat - lat) * METRES_PER_DEGREE
+    dx = (inputs.lon - lon) * METRES_PER_DEGREE * np.cos(np.radians(lat))
+    near = np.flatnonzero(np.hypot(dx, dy) <= reach * 1.01)
+    after = ElementResult(
+        before.distance.copy(), before.within.copy(), before.access.copy(), before.on_network + 1
+    )
+    if near.size == 0:
+        return after
+    sub_origins = Snapped(**{f.name: getattr(origins, f.name)[near] for f in dataclass_fields(Snapped)})
+    sub_inputs = replace(
+        inputs,
+        compound_ids=inputs.compound_ids[near],
+        community=inputs.community[near],
+        grid=inputs.grid[near],
+        lon=inputs.lon[near],
+        lat=inputs.lat[near],
+        households=inputs.households[near],
+    )
+    new = evaluate_element(net, sub_origins, sub_inputs, rule, Facilities.empty().plus(lon, lat))
+    after.distance[near] = np.minimum(before.distance[near], new.distance)
+    after.within[near] = before.within[near] + new.within
+    after.access[near] = before.access[near] + new.access
+    return after
+
+
 def what_if(
     net: WalkNetwork,
     inputs: Inputs,
@@ -363,14 +400,25 @@ def what_if(
     lon: float,
     lat: float,
     communities: Sequence[int] | None = None,
+    before: ElementResult | None = None,
 ) -> dict[str, Any]:
-    """Coverage of one element before and after adding a facility at (lon, lat)."""
+    """Coverage of one element before and after adding a facility at (lon, lat).
+
+    ``before`` (the element's walks without the new facility, as :func:`evaluate_element`
+    gives them) may be passed in from a cache. Only compounds within the search reach of
+    the new facility, as the crow flies, can change (a walk is never shorter than the
+    straight line), so the new facility is walked to from those alone and merged: the
+    nearest walk is the shorter one, the count within the radius gains one, and the 2SFCA
+    ratio adds the new facility's (supply over the demand within its radius: the other
+    facilities' ratios do not change). This equals recomputing the whole area.
+    """
     facilities = inputs.facilities.get(rule.code, Facilities.empty())
     members = members_by_community(inputs)
     if communities is not None:
         members = {c: ix for c, ix in members.items() if c in set(communities)}
-    before = evaluate_element(net, origins, inputs, rule, facilities)
-    after = evaluate_element(net, origins, inputs, rule, facilities.plus(lon, lat))
+    if before is None:
+        before = evaluate_element(net, origins, inputs, rule, facilities)
+    after = _with_one_more(net, inputs, origins, rule, before, lon, lat)
     radius = inputs.radius(rule)
     hh = inputs.households
     gained = (after.distance <= radius) & ~(before.distance <= radius)
@@ -397,16 +445,25 @@ def what_if(
 # --------------------------------------------------------------------------- database
 
 
-def gather(*, area_prefix: str, elements: Sequence[ServiceElement], speed_mps: float) -> Inputs:
-    """Compounds of the area and the facilities that serve them."""
+def gather(
+    *, area_prefix: str, elements: Sequence[ServiceElement], speed_mps: float, compounds: Any = None
+) -> Inputs:
+    """Compounds of the area and the facilities that serve them.
+
+    The compounds in use (not retired by a newer OSM extract), or, given ``compounds`` (a
+    queryset of compound ids), exactly those: an earlier run's what-if walks from the
+    compounds that run evaluated.
+    """
     from shezhi.accounts.roles import DivisionLevel
     from shezhi.people.models import Facility
     from shezhi.places.models import Compound, Division
 
+    chosen = Compound.objects.filter(community__code__startswith=area_prefix)
+    chosen = (
+        chosen.filter(pk__in=compounds) if compounds is not None else chosen.filter(retired_at__isnull=True)
+    )
     rows = list(
-        Compound.objects.filter(community__code__startswith=area_prefix)
-        .order_by("pk")
-        .values_list("pk", "community_id", "grid_id", "lon", "lat", "households")
+        chosen.order_by("pk").values_list("pk", "community_id", "grid_id", "lon", "lat", "households")
     )
     arr = np.array(
         [(pk, c, g if g is not None else -1, lon, lat, hh or 0) for pk, c, g, lon, lat, hh in rows],

@@ -17,14 +17,26 @@ from shezhi.accounts.models import User
 from shezhi.engine.errors import EngineError
 from shezhi.engine.snap import Snapped
 from shezhi.lifecircle import selectors
-from shezhi.lifecircle.analysis import Inputs, Rule, gather, snap_origins
+from shezhi.lifecircle.analysis import (
+    ElementResult,
+    Facilities,
+    Inputs,
+    Rule,
+    evaluate_element,
+    gather,
+    snap_origins,
+)
 from shezhi.lifecircle.analysis import what_if as compute_what_if
 from shezhi.lifecircle.models import AnalysisRun, ServiceElement
-from shezhi.lifecircle.network import walk_network
+from shezhi.lifecircle.network import run_network
 
 _lock = threading.Lock()
 _inputs: OrderedDict[int, tuple[Inputs, Snapped]] = OrderedDict()
 _KEEP = 4
+#: Each (run, element)'s walks without a hypothetical facility: a what-if then walks only
+#: from the compounds the new facility can reach (a city-wide what-if in well under a second).
+_before: OrderedDict[tuple[int, str], ElementResult] = OrderedDict()
+_KEEP_BEFORE = 32
 
 
 def layers(*, actor: User, run: AnalysisRun, element: ServiceElement) -> dict[str, Any]:
@@ -96,9 +108,14 @@ def run_inputs(run: AnalysisRun) -> tuple[Inputs, Snapped]:
         if run.pk in _inputs:
             _inputs.move_to_end(run.pk)
             return _inputs[run.pk]
-    net, _key, _parsed = walk_network()
+    from shezhi.lifecircle.models import CompoundResult
+
+    net = run_network(run)
     inputs = gather(
-        area_prefix=run.area.prefix, elements=list(run.standard.elements.all()), speed_mps=run.speed_mps
+        area_prefix=run.area.prefix,
+        elements=list(run.standard.elements.all()),
+        speed_mps=run.speed_mps,
+        compounds=CompoundResult.objects.filter(run=run).values("compound_id"),
     )
     origins = snap_origins(net, inputs)
     with _lock:
@@ -114,7 +131,7 @@ def what_if(
     """Coverage of ``element`` in the actor's part of the run's area, with one more facility."""
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise ValidationError("经纬度超出范围 / coordinates out of range")
-    net, _key, _parsed = walk_network()
+    net = run_network(run)
     inputs, origins = run_inputs(run)
     visible = {r.community_id for r in selectors.community_results(actor=actor, run=run)}
     snapped = net.snap([lon], [lat], max_distance=500, allow_far=True, check_crs=False)
@@ -122,8 +139,20 @@ def what_if(
         raise ValidationError(
             "该位置离步行路网超过 500 米 / this point is over 500 m from the walking network"
         )
+    rule = Rule.of(element)
     try:
-        body = compute_what_if(net, inputs, origins, Rule.of(element), lon, lat, communities=sorted(visible))
+        with _lock:
+            before = _before.get((run.pk, element.code))
+        if before is None:
+            facilities = inputs.facilities.get(rule.code, Facilities.empty())
+            before = evaluate_element(net, origins, inputs, rule, facilities)
+            with _lock:
+                _before[(run.pk, element.code)] = before
+                while len(_before) > _KEEP_BEFORE:
+                    _before.popitem(last=False)
+        body = compute_what_if(
+            net, inputs, origins, rule, lon, lat, communities=sorted(visible), before=before
+        )
     except EngineError as exc:
         raise ValidationError(f"无法计算 / cannot compute: {exc}") from exc
     body["communities"] = {str(k): v for k, v in body["communities"].items()}
@@ -138,7 +167,7 @@ def isochrone_geojson(*, run: AnalysisRun, lon: float, lat: float) -> dict[str, 
 
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise ValidationError("经纬度超出范围 / coordinates out of range")
-    net, _key, _parsed = walk_network()
+    net = run_network(run)
     point = net.snap([lon], [lat], max_distance=500, allow_far=True, check_crs=False)
     if bool(point.far[0]):
         raise ValidationError(

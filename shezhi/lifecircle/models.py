@@ -148,6 +148,18 @@ class AnalysisRun(models.Model):
     stage = models.CharField(_("阶段"), max_length=80, blank=True)
     error = models.TextField(_("错误"), blank=True)
     network_key = models.CharField(_("路网缓存"), max_length=80, blank=True)
+    extract = models.ForeignKey(
+        "places.OsmExtract",
+        verbose_name=_("所用 OSM 数据"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("空表示内置的成都中心城区数据"),
+    )
+    #: What the run read: ``{"network_key", "extract", "extract_sha256", "facilities",
+    #: "facilities_digest", "compounds"}``; the digest is of (id, element, lon, lat).
+    snapshot = models.JSONField(_("数据快照"), default=dict, blank=True)
     summary = models.JSONField(_("汇总"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 
 from shezhi.lifecircle import mapfig, pdf, report_xlsx
 from shezhi.lifecircle.models import AnalysisRun
-from shezhi.lifecircle.network import walk_network
+from shezhi.lifecircle.network import run_network
 from shezhi.lifecircle.report_content import EvaluationReport, evaluation_report, report_scope
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -29,7 +29,7 @@ def _filename(rep: EvaluationReport, ext: str) -> str:
 def run_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The printable report: indicators, elements, map, gap list, recommendations."""
     rep = _report(request, pk)
-    net, _key, _parsed = walk_network()
+    net = run_network(rep.run)
     body = pdf.report_pdf(rep, mapfig.map_png(rep.map, net))
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{_filename(rep, "pdf")}"'

@@ -287,7 +287,7 @@ def siting_recommend(*, actor: User, run: AnalysisRun, element_code: str, p: int
     from shezhi.lifecircle import siting
     from shezhi.lifecircle.analysis import Rule
     from shezhi.lifecircle.mapdata import run_inputs
-    from shezhi.lifecircle.network import walk_network
+    from shezhi.lifecircle.network import run_network
     from shezhi.people.models import Facility
 
     if not may_analyse(actor):
@@ -299,7 +299,7 @@ def siting_recommend(*, actor: User, run: AnalysisRun, element_code: str, p: int
     element = run.standard.elements.filter(code=element_code).first()
     if element is None:
         raise ValidationError({"element": "未知的服务要素 / unknown element"})
-    net, _key, _parsed = walk_network()
+    net = run_network(run)
     inputs, origins = run_inputs(run)
     if source == CandidateSource.LOTS:
         lots = list(CandidateSite.objects.visible_to(actor).filter(area__code__startswith=run.area.prefix))

@@ -32,7 +32,8 @@ from shezhi.lifecircle.models import (
     Gap,
     RunStatus,
 )
-from shezhi.lifecircle.network import walk_network
+from shezhi.lifecircle.network import current_network
+from shezhi.lifecircle.snapshot import facility_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +83,9 @@ def _execute(run: AnalysisRun, mine: QuerySet[AnalysisRun]) -> str:
     try:
         t0 = time.perf_counter()
         _stage(mine, 5, "network")
-        net, key, parsed = walk_network()
+        net, key, parsed, extract = current_network(run.area)
         timings["network_s"] = time.perf_counter() - t0
-        AnalysisRun.objects.filter(pk=run_id).update(network_key=key)
+        mine.update(network_key=key, extract=extract)
         _stage(mine, 10, "inputs")
         t0 = time.perf_counter()
         inputs = gather(
@@ -93,6 +94,7 @@ def _execute(run: AnalysisRun, mine: QuerySet[AnalysisRun]) -> str:
         timings["inputs_s"] = time.perf_counter() - t0
         if len(inputs.compound_ids) == 0:
             raise ValueError("评估范围内没有小区 / no compounds in this area")
+        mine.update(snapshot=facility_snapshot(inputs, key, extract))
         t0 = time.perf_counter()
         result = evaluate(net, inputs, progress=lambda pct, stage: _stage(mine, pct, stage))
         timings["evaluate_s"] = time.perf_counter() - t0

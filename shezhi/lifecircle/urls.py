@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shezhi.lifecircle import report_views, views
+from shezhi.lifecircle import extract_views, report_views, views
 
 app_name = "lifecircle"
 urlpatterns = [
@@ -21,4 +21,8 @@ urlpatterns = [
     path("standard/elements/<slug:code>/revise/", views.element_revise, name="element_revise"),
     path("runs/<int:pk>/report.pdf", report_views.run_report_pdf, name="run_report_pdf"),
     path("runs/<int:pk>/report.xlsx", report_views.run_report_xlsx, name="run_report_xlsx"),
+    path("extracts/", extract_views.extracts, name="extracts"),
+    path("extracts/<int:pk>/", extract_views.extract_detail, name="extract"),
+    path("extracts/<int:pk>/status.json", extract_views.extract_status, name="extract_status"),
+    path("extracts/<int:pk>/cancel/", extract_views.extract_cancel, name="extract_cancel"),
 ]

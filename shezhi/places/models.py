@@ -170,6 +170,12 @@ class Compound(models.Model):
     name_generated = models.BooleanField(_("名称为示意"), default=False)
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
     source_ref = models.CharField(_("来源编号"), max_length=40, blank=True, db_index=True)
+    retired_at = models.DateTimeField(
+        _("停用时间"),
+        null=True,
+        blank=True,
+        help_text=_("更新的 OSM 数据中已不存在；保留以便旧的评估结果仍可打开"),
+    )
 
     area_scope = AreaScope(division="community__code", grid="grid__path")
     objects = ScopedQuerySet["Compound"].as_manager()
@@ -207,3 +213,76 @@ class Building(models.Model):
 
     def __str__(self) -> str:
         return f"{self.compound} {self.name}"
+
+
+class ExtractStatus(models.TextChoices):
+    LOADING = "loading", _("载入中")
+    CURRENT = "current", _("当前使用")
+    SUPERSEDED = "superseded", _("已被替换")
+    FAILED = "failed", _("载入失败")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class OsmExtract(models.Model):
+    """One OpenStreetMap extract loaded into the platform (© OpenStreetMap contributors, ODbL).
+
+    An extract is parsed completely (network, compounds, buildings, facilities) before one
+    transaction writes its places and makes it current for its ``area`` (the division it
+    was clipped to; none for the whole installation); a load that fails or is cancelled
+    leaves the extract ``failed``/``cancelled`` and nothing else changed. Extracts are never
+    deleted while a run refers to one, so a run's map and report keep their network.
+    """
+
+    name = models.CharField(_("名称"), max_length=200)
+    sha256 = models.CharField(_("文件摘要 (SHA-256)"), max_length=64, db_index=True)
+    size_bytes = models.BigIntegerField(_("文件大小（字节）"), default=0)
+    path = models.CharField(_("存放位置"), max_length=500, blank=True)
+    area = models.ForeignKey(
+        Division,
+        verbose_name=_("裁剪到区划"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ExtractStatus.choices, default=ExtractStatus.LOADING, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
+    stage = models.CharField(_("阶段"), max_length=80, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    network_key = models.CharField(_("路网缓存"), max_length=80, blank=True)
+    west = models.FloatField(_("西界"), null=True, blank=True)
+    south = models.FloatField(_("南界"), null=True, blank=True)
+    east = models.FloatField(_("东界"), null=True, blank=True)
+    north = models.FloatField(_("北界"), null=True, blank=True)
+    counts = models.JSONField(_("数量"), default=dict, blank=True)
+    changes = models.JSONField(_("变化"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("载入人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("空表示命令行"),
+    )
+    created_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    loaded_at = models.DateTimeField(_("载入完成时间"), null=True, blank=True)
+
+    area_scope = AreaScope(division="area__code")
+    objects = ScopedQuerySet["OsmExtract"].as_manager()
+
+    class Meta:
+        verbose_name = _("OSM 数据")
+        verbose_name_plural = _("OSM 数据")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sha256[:8]})"
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float] | None:
+        if None in (self.west, self.south, self.east, self.north):
+            return None
+        return (self.west, self.south, self.east, self.north)  # type: ignore[return-value]

@@ -148,3 +148,37 @@ def test_siting_picks_the_candidate_next_to_the_uncovered_households(line):
     assert two["coverage_after"] == pytest.approx(1.0)
     nodes = recommend(line, inputs, origins, KINDERGARTEN, network_nodes(line, inputs), p=2)
     assert nodes["coverage_after"] == pytest.approx(1.0)
+
+
+@pytest.mark.django_db
+def test_the_local_what_if_equals_recomputing_the_whole_area():
+    """Walking only from the compounds a new facility can reach gives the full recomputation's answer."""
+    from shezhi.lifecircle.analysis import (
+        Facilities,
+        Rule,
+        _with_one_more,
+        evaluate_element,
+        gather,
+        snap_origins,
+    )
+    from shezhi.lifecircle.models import StandardVersion
+    from shezhi.lifecircle.network import walk_network
+
+    net, _key, _parsed = walk_network()
+    elements = list(StandardVersion.objects.order_by("-number").first().elements.all())
+    inputs = gather(area_prefix="510108", elements=elements, speed_mps=1.1)
+    origins = snap_origins(net, inputs)
+    improved = 0
+    for code in ("kindergarten", "primary_school", "elderly_daycare", "bus_stop"):
+        rule = Rule.of(next(e for e in elements if e.code == code))
+        facilities = inputs.facilities.get(code, Facilities.empty())
+        before = evaluate_element(net, origins, inputs, rule, facilities)
+        for i in (0, len(inputs.lon) // 2):
+            lon, lat = float(inputs.lon[i]) + 0.0004, float(inputs.lat[i])
+            full = evaluate_element(net, origins, inputs, rule, facilities.plus(lon, lat))
+            local = _with_one_more(net, inputs, origins, rule, before, lon, lat)
+            assert np.array_equal(full.distance, local.distance)
+            assert np.array_equal(full.within, local.within)
+            assert np.allclose(full.access, local.access, rtol=1e-9, atol=1e-12)
+            improved += int((local.distance < before.distance).sum())
+    assert improved > 0  # the new facilities did shorten some walks
