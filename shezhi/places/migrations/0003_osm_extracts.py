@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('places', '0001_initial'),
+        ('places', '0002_grid_police_and_compound_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

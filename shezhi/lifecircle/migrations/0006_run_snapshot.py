@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lifecircle', '0004_community_figures'),
-        ('places', '0002_osm_extracts'),
+        ('lifecircle', '0005_run_lease'),
+        ('places', '0003_osm_extracts'),
     ]
 
     operations = [
