@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from shezhi.accounts.roles import STAFF_ROLES, Role
 from shezhi.common.nav import NavItem, WorkCard
 from shezhi.lifecircle import figures, selectors, services
-from shezhi.lifecircle.models import RunStatus
+from shezhi.lifecircle.models import RunStatus, Walker
 
 
 def nav_items(user: Any) -> list[NavItem]:
@@ -41,7 +41,9 @@ def work_cards(user: Any) -> list[WorkCard]:
         cards.append(
             WorkCard("lifecircle", _("评估进行中"), reverse("lifecircle:runs"), count=running, order=5)
         )
-    latest = selectors.latest_done_run(actor=user)
+    # The adults' evaluation is the picture; the elderly view is one click further.
+    done = runs.filter(status=RunStatus.DONE).order_by("-finished_at")
+    latest = done.filter(walker=Walker.ADULT).first() or done.first()
     if latest is None:
         cards.append(
             WorkCard(

@@ -41,6 +41,23 @@
     button.addEventListener("click", function () { window.history.back(); });
   });
 
+  // Leaflet's own controls speak English; in the Chinese UI they say it in Chinese.
+  var LEAFLET_ZH = { "Zoom in": "放大", "Zoom out": "缩小", "Layers": "图层" };
+  var chinese = /^zh/i.test(document.documentElement.lang || "");
+  function translateLeaflet(root) {
+    if (!chinese || !root.querySelectorAll) { return; }
+    root.querySelectorAll(".leaflet-control a[title], .leaflet-control a[aria-label]").forEach(function (a) {
+      ["title", "aria-label"].forEach(function (name) {
+        var value = a.getAttribute(name);
+        if (value && LEAFLET_ZH[value]) { a.setAttribute(name, LEAFLET_ZH[value]); }
+      });
+    });
+  }
+  translateLeaflet(document);
+  new MutationObserver(function (changes) {
+    changes.forEach(function (change) { change.addedNodes.forEach(translateLeaflet); });
+  }).observe(document.body, { childList: true, subtree: true });
+
   // A menu (<details>) closes when the user taps elsewhere.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.usermenu[open]").forEach(function (menu) {
