@@ -34,6 +34,8 @@ pytestmark = pytest.mark.browser
 
 ROLES = ("city", "district", "street", "community", "grid", "planner", "resident", "partner", "auditor")
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+PHONE_ROLES = {"grid", "resident"}
 MAX_PAGES = int(os.environ.get("SHEZHI_CRAWL_PAGES", "30"))
 PER_PATTERN = 2
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -94,7 +96,7 @@ KNOWN = [
     # cases: routing notes and demo titles stored in both languages
     r" / (by point in grid|dispatched by the routing matrix|routing matrix|synthetic)",
 ]
-KNOWN_RE = re.compile("|".join(f"(?:{k})" for k in KNOWN))
+KNOWN_RE = [re.compile(k) for k in KNOWN]
 
 #: JavaScript: every element sticking out of the viewport sideways that no scrolling or
 #: clipping ancestor holds, and the document's own width.
@@ -275,6 +277,14 @@ def test_every_page_of_every_role_fits_a_phone_in_one_language(
         login(role)
         page.goto("/")
         page.screenshot(path=str(SCREENSHOTS / f"home-{role}-phone.png"), full_page=True)
+        for i, link in enumerate(page.locator("[data-testid=phone-bar] a").all()[1:3]):
+            page.goto(link.get_attribute("href") or "/")
+            page.screenshot(path=str(SCREENSHOTS / f"{role}-phone-{i + 1}.png"), full_page=True)
+        if role not in PHONE_ROLES:  # desks, planners and auditors work at a desk
+            page.set_viewport_size(DESKTOP)
+            page.goto("/")
+            page.screenshot(path=str(SCREENSHOTS / f"home-{role}-desktop.png"), full_page=True)
+            page.set_viewport_size(PHONE)
         visited, found = crawl(page, live_server.url, role, known)
         assert visited, f"{role} reached no page"
         problems += found
