@@ -43,10 +43,13 @@ def home(request: HttpRequest) -> HttpResponse:
     groups: dict[str, list[WorkCard]] = {}
     for card in sorted((c for c in cards if c.tone != "action"), key=_home_rank):
         groups.setdefault(card.part, []).append(card)
+    # Parts with something counted come before parts that only offer a link (an auditor's
+    # anomalies before the KPI page).
+    ordered = sorted(groups.items(), key=lambda kv: all(c.count is None for c in kv[1]))
     context: dict[str, Any] = {
         # Calls to action (随手拍, 巡查上报) first, as big buttons; then the counted to-dos.
         "actions": [c for c in cards if c.tone == "action"],
-        "groups": [(PART_LABELS.get(part, part), group) for part, group in groups.items()],
+        "groups": [(PART_LABELS.get(part, part), group) for part, group in ordered],
         "show_nearby": public,
         "nearby": nearby_services(user=user) if public else None,
         "overview": {
