@@ -226,6 +226,8 @@ STORAGES = {
 }
 # Serve straight from the finders as well, so a checkout works before `collectstatic`.
 WHITENOISE_USE_FINDERS = True
+# Served at the site's root: /favicon.ico, which browsers and tools ask for there.
+WHITENOISE_ROOT = BASE_DIR / "shezhi" / "public"
 
 TASKS = {
     "default": {

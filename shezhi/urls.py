@@ -23,7 +23,6 @@ urlpatterns = [
     path("open311/v2/", include("shezhi.cases.open311")),
     path("api/v1/", api.urls),
     path("healthz", health.healthz, name="healthz"),
-    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
 ]
 

@@ -5,12 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.staticfiles import finders
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
 
 from shezhi.accounts.roles import STAFF_ROLES, Role
 from shezhi.common.errors import AppError
@@ -61,16 +58,6 @@ def home(request: HttpRequest) -> HttpResponse:
         else None,
     }
     return render(request, "home.html", context)
-
-
-@require_GET
-@cache_control(max_age=86400, public=True)
-def favicon(request: HttpRequest) -> HttpResponse:
-    """``/favicon.ico`` for browsers and tools that ask for it at the root, served locally."""
-    path = finders.find("shezhi/favicon.ico")
-    if not path:
-        raise Http404
-    return FileResponse(open(path, "rb"), content_type="image/vnd.microsoft.icon")  # noqa: SIM115
 
 
 # ------------------------------------------------------------------ error pages (handler4xx/500)

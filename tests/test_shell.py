@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.test import Client
 
 from shezhi.accounts.models import User
@@ -174,7 +175,8 @@ def test_403_is_branded(world):
 
 
 def test_favicon_is_served_by_the_platform(client):
+    """At the root (WhiteNoise's root directory), and the SVG one the pages link to."""
     response = client.get("/favicon.ico")
     assert response.status_code == 200
-    assert response["Content-Type"] == "image/vnd.microsoft.icon"
-    assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"
+    assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"  # an ICO header
+    assert finders.find("shezhi/favicon.svg")
