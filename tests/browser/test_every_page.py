@@ -243,13 +243,13 @@ def crawl(page: Any, base: str, role: str, known: set[str]) -> tuple[list[str], 
             problems.append(f"[{role}] {url}: wider than the screen: {element}")
         for where, text in page.evaluate(TEXT_JS):
             words = english_words(text)
-            if words and KNOWN_RE.search(text):
-                known.add(KNOWN_RE.search(text).group(0))  # type: ignore[union-attr]
+            if not words:
                 continue
-            if words:
-                problems.append(
-                    f"[{role}] {url}: English in {where}: {' '.join(sorted(set(words)))} — {text[:60]!r}"
-                )
+            if hits := [k.pattern for k in KNOWN_RE if k.search(text)]:
+                known.update(hits)
+                continue
+            listed = " ".join(sorted(set(words)))
+            problems.append(f"[{role}] {url}: English in {where}: {listed} — {text[:60]!r}")
         for href in page.eval_on_selector_all(
             "a[href]:not([download]):not([target=_blank])", "els => els.map(e => e.getAttribute('href'))"
         ):
