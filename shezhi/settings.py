@@ -233,6 +233,8 @@ STORAGES = {
 }
 # Serve straight from the finders as well, so a checkout works before `collectstatic`.
 WHITENOISE_USE_FINDERS = True
+# Served at the site's root: /favicon.ico, which browsers and tools ask for there.
+WHITENOISE_ROOT = BASE_DIR / "shezhi" / "public"
 
 #: Tasks on the database (default: nothing else to run) or on Redis through django-tasks-rq
 #: (``TASKS_BACKEND=django_tasks_rq.RQBackend`` and ``REDIS_URL``), for several workers on
