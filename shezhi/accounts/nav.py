@@ -1,4 +1,5 @@
-"""The account menu: password, API tokens, API documentation; the login record and account\nchanges for the auditor; account management for the city and district administrators."""
+"""The account menu: password, API tokens, API documentation; the login record and account
+changes for the auditor; account management for the city and district administrators."""
 
 from __future__ import annotations
 

@@ -70,9 +70,7 @@ def test_bad_siting_inputs_are_named():
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning")
 def test_mclp_equals_spopt_on_the_real_network(chengdu):
-    spopt = pytest.importorskip(
-        "spopt.locate", reason="spopt is in the bench extra: make setup-bench"
-    )
+    spopt = pytest.importorskip("spopt.locate", reason="spopt is in the bench extra: make setup-bench")
     pulp = pytest.importorskip("pulp")
     rng = np.random.default_rng(9)
     homes = snap_nodes(chengdu, rng.choice(chengdu.n_nodes, 300, replace=False))

@@ -60,9 +60,7 @@ def test_bad_inputs_are_named():
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning")
 def test_it_equals_pysal_access_on_the_real_network(chengdu):
-    access = pytest.importorskip(
-        "access", reason="PySAL access is in the bench extra: make setup-bench"
-    )
+    access = pytest.importorskip("access", reason="PySAL access is in the bench extra: make setup-bench")
     pd = pytest.importorskip("pandas")
     rng = np.random.default_rng(5)
     homes = snap_nodes(chengdu, rng.choice(chengdu.n_nodes, 400, replace=False))
