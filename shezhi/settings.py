@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "shezhi.people",
     "shezhi.lifecircle",
     "shezhi.cases",
+    "shezhi.indicators",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
