@@ -25,6 +25,7 @@ from shezhi.cases.api import router as cases_router
 from shezhi.common.api import SAFE_TEXT, ErrorOut, validation_problems
 from shezhi.common.errors import AppError
 from shezhi.common.middleware import too_large, too_many_fields
+from shezhi.indicators.api import router as indicators_router
 from shezhi.people.api import router as people_router
 from shezhi.places.api import router as places_router
 
@@ -199,3 +200,4 @@ api.add_router("/", accounts_router)
 api.add_router("/", places_router)
 api.add_router("/", people_router)
 api.add_router("/", cases_router)
+api.add_router("/", indicators_router)

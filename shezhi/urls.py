@@ -20,6 +20,7 @@ urlpatterns = [
     path("people/", include("shezhi.people.urls")),
     path("lifecircle/", include("shezhi.lifecircle.urls")),
     path("cases/", include("shezhi.cases.urls")),
+    path("indicators/", include("shezhi.indicators.urls")),
     path("open311/v2/", include("shezhi.cases.open311")),
     path("api/v1/", api.urls),
     path("healthz", health.healthz, name="healthz"),
