@@ -2,7 +2,6 @@
 with provenance, rankings. Reads are scoped by ``visible_to``; writes need a district or city
 role. Errors in the platform's one shape."""
 
-
 import datetime as dt
 from typing import Any
 
@@ -27,12 +26,19 @@ router = Router(tags=["indicators 评价指标"])
 
 def _read(request: HttpRequest) -> None:
     if not services.can_read(request.user):
-        raise AppError("该角色不能查看评价指标", "this role may not read indicators", status=403, code="forbidden")
+        raise AppError(
+            "该角色不能查看评价指标", "this role may not read indicators", status=403, code="forbidden"
+        )
 
 
 def _manage(request: HttpRequest) -> None:
     if not services.can_manage(request.user):
-        raise AppError("仅区级、市级可维护指标与榜单", "only district and city staff manage indicators", status=403, code="forbidden")  # fmt: skip
+        raise AppError(
+            "仅区级、市级可维护指标与榜单",
+            "only district and city staff manage indicators",
+            status=403,
+            code="forbidden",
+        )
 
 
 class IndicatorOut(Schema):
@@ -249,7 +255,11 @@ def formula_create(request: HttpRequest, code: str, payload: FormulaIn) -> Any:
     if indicator is None:
         raise AppError("指标不存在", "no such indicator", status=404, code="not_found")
     version = services.formula_publish(
-        indicator, text=payload.text, effective_from=payload.effective_from, actor=request.user, note=payload.note
+        indicator,
+        text=payload.text,
+        effective_from=payload.effective_from,
+        actor=request.user,
+        note=payload.note,
     )
     return Status(201, version)
 
@@ -265,11 +275,15 @@ def value_list(request: HttpRequest, filters: Query[ValueFilter]) -> Any:
         qs = qs.filter(indicator__code=filters.indicator)
     if filters.area:
         qs = qs.filter(area__code=filters.area)
-    return qs.select_related("indicator", "area", "formula").order_by("-run_id", "area__code", "indicator__code")
+    return qs.select_related("indicator", "area", "formula").order_by(
+        "-run_id", "area__code", "indicator__code"
+    )
 
 
 @router.get(
-    "/indicator-values/{value_id}", response=ValueDetailOut, summary="指标值及其来源 / a value and its provenance"
+    "/indicator-values/{value_id}",
+    response=ValueDetailOut,
+    summary="指标值及其来源 / a value and its provenance",
 )
 def value_detail(request: HttpRequest, value_id: int) -> Any:
     # Residents and partners see no value (the model is not public): 404, like another area's.
@@ -327,11 +341,22 @@ def ranking_create(request: HttpRequest, payload: RankingIn) -> Any:
     area = Division.objects.visible_to(request.user).filter(code=payload.area).first()
     run = ComputationRun.objects.visible_to(request.user).filter(pk=payload.run).first()
     if area is None or run is None:
-        raise AppError("区域或计算批次不存在或不在辖区内", "no such area or run in your scope", status=404, code="not_found")  # fmt: skip
+        raise AppError(
+            "区域或计算批次不存在或不在辖区内",
+            "no such area or run in your scope",
+            status=404,
+            code="not_found",
+        )
     ranking = services.ranking_create(
-        name=payload.name, area=area, run=run, weights=payload.weights, normalisation=payload.normalisation,
-        aggregation=payload.aggregation, actor=request.user, draws=payload.draws,
-    )  # fmt: skip
+        name=payload.name,
+        area=area,
+        run=run,
+        weights=payload.weights,
+        normalisation=payload.normalisation,
+        aggregation=payload.aggregation,
+        actor=request.user,
+        draws=payload.draws,
+    )
     return Status(201, ranking)
 
 
@@ -343,8 +368,12 @@ def ranking_create(request: HttpRequest, payload: RankingIn) -> Any:
 def ranking_publish(request: HttpRequest, ranking_id: int) -> Any:
     _manage(request)
     ranking = selectors.rankings_for(request.user).filter(pk=ranking_id).first()
-    if ranking is None or not request.user.is_superuser and not ranking.area.code.startswith(
-        (request.user.division.prefix if request.user.division else "-")
+    if (
+        ranking is None
+        or not request.user.is_superuser
+        and not ranking.area.code.startswith(request.user.division.prefix if request.user.division else "-")
     ):
-        raise AppError("榜单不存在或不在辖区内", "no such ranking in your scope", status=404, code="not_found")
+        raise AppError(
+            "榜单不存在或不在辖区内", "no such ranking in your scope", status=404, code="not_found"
+        )
     return services.ranking_publish(ranking, request.user)

@@ -12,21 +12,57 @@ from __future__ import annotations
 from typing import Any
 
 
-def _i(code, name, name_en, scenario, unit, formula, definition, *, direction=1, source="computed",
-       baseline=None, t2025=None, t2035=None, owner="区社治委", lo=None, hi=None) -> dict[str, Any]:  # fmt: skip
+def _i(
+    code,
+    name,
+    name_en,
+    scenario,
+    unit,
+    formula,
+    definition,
+    *,
+    direction=1,
+    source="computed",
+    baseline=None,
+    t2025=None,
+    t2035=None,
+    owner="区社治委",
+    lo=None,
+    hi=None,
+) -> dict[str, Any]:
     return {
-        "code": code, "name": name, "name_en": name_en, "scenario": scenario, "unit": unit,
-        "formula": formula, "definition": definition, "direction": direction, "source": source,
-        "baseline": baseline, "target_2025": t2025, "target_2035": t2035, "owner_unit": owner,
-        "plausible_min": lo, "plausible_max": hi,
-    }  # fmt: skip
+        "code": code,
+        "name": name,
+        "name_en": name_en,
+        "scenario": scenario,
+        "unit": unit,
+        "formula": formula,
+        "definition": definition,
+        "direction": direction,
+        "source": source,
+        "baseline": baseline,
+        "target_2025": t2025,
+        "target_2035": t2035,
+        "owner_unit": owner,
+        "plausible_min": lo,
+        "plausible_max": hi,
+    }
 
 
 def _circle(code, circle, name, name_en, scenario, base, t25, t35):
-    return _i(code, name, name_en, scenario, "percent",
-              f"100 * lifecircle.circle_covered.{circle} / lifecircle.circle_demand.{circle}",
-              f"{name}：该圈各服务要素步行范围内覆盖户数之和 ÷（要素数 × 参评户数），取最近一次生活圈评估",
-              baseline=base, t2025=t25, t2035=t35, owner="区商务局、区住建局")  # fmt: skip
+    return _i(
+        code,
+        name,
+        name_en,
+        scenario,
+        "percent",
+        f"100 * lifecircle.circle_covered.{circle} / lifecircle.circle_demand.{circle}",
+        f"{name}：该圈各服务要素步行范围内覆盖户数之和 ÷（要素数 × 参评户数），取最近一次生活圈评估",
+        baseline=base,
+        t2025=t25,
+        t2035=t35,
+        owner="区商务局、区住建局",
+    )
 
 
 DEFAULT_INDICATORS: list[dict[str, Any]] = [
@@ -357,6 +393,16 @@ DEFAULT_INDICATORS: list[dict[str, Any]] = [
 
 #: The default composite (百强榜单 v1): computed indicators the platform has data for.
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "SVC-01": 0.10, "SVC-02": 0.10, "SVC-03": 0.10, "SVC-05": 0.05, "CUL-01": 0.05, "ECO-02": 0.10,
-    "SPA-01": 0.05, "GOV-01": 0.10, "GOV-02": 0.10, "GOV-03": 0.10, "GOV-04": 0.05, "GOV-06": 0.10,
-}  # fmt: skip
+    "SVC-01": 0.10,
+    "SVC-02": 0.10,
+    "SVC-03": 0.10,
+    "SVC-05": 0.05,
+    "CUL-01": 0.05,
+    "ECO-02": 0.10,
+    "SPA-01": 0.05,
+    "GOV-01": 0.10,
+    "GOV-02": 0.10,
+    "GOV-03": 0.10,
+    "GOV-04": 0.05,
+    "GOV-06": 0.10,
+}

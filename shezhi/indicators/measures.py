@@ -20,6 +20,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from shezhi.indicators import units
@@ -234,18 +235,31 @@ def _case_rows(period: Period, prefix: str):
         )
         .exclude(state__in=[State.WITHDRAWN, State.MERGED])
         .values_list(
-            "division__code", "pk", "state", "opened_at", "dispatched_at", "signed_at", "closed_at",
-            "response_due", "handling_due", "satisfaction", "channel",
+            "division__code",
+            "pk",
+            "state",
+            "opened_at",
+            "dispatched_at",
+            "signed_at",
+            "closed_at",
+            "response_due",
+            "handling_due",
+            "satisfaction",
+            "channel",
         )
         .order_by("pk")
-    )  # fmt: skip
+    )
 
 
-def _case_measure(test: Callable[[tuple], float | None]) -> Provider:
+def _case_measure(test: Callable[..., float | None], calendar: bool = False) -> Provider:
     def provider(period: Period, prefix: str) -> Cells:
+        from shezhi.cases import sla
+
+        # One working calendar for the period (its overrides are read once, not per case).
+        cal = sla.WorkCalendar.around(period.start.date(), period.end.date()) if calendar else None
         out = []
         for row in _case_rows(period, prefix).iterator(chunk_size=2000):
-            value = test(row)
+            value = test(row, cal) if calendar else test(row)
             if value is not None:
                 out.append((row[0], row[1], value))
         return _cells(out)
@@ -257,10 +271,10 @@ def _closed(row: tuple) -> bool:
     return row[2] in ("closed", "visited") and row[6] is not None
 
 
-def _hours(row: tuple) -> float | None:
+def _hours(row: tuple, cal: Any) -> float | None:
     from shezhi.cases import sla
 
-    return sla.working_hours_between(row[3], row[6]) if _closed(row) else None
+    return sla.working_hours_between(row[3], row[6], cal) if _closed(row) else None
 
 
 def _channel_params() -> dict[str, str]:
@@ -359,7 +373,7 @@ def _lc_circle(circle: str, demand: bool) -> Provider:
 
 # ----------------------------------------------------------------------------- the registry
 
-I, H, P = dim(item=1), dim(household=1), dim(person=1)
+ITEM, H, P = dim(item=1), dim(household=1), dim(person=1)
 
 REGISTRY.add(
     Measure("people.households", "户数", "households", H, "people.Household", _households, snapshot=True)
@@ -368,17 +382,41 @@ REGISTRY.add(
     Measure("people.residents", "居民人数", "residents", P, "people.Resident", _residents, snapshot=True)
 )
 REGISTRY.add_family(
-    Family("people.facilities", "设施数", "facilities", I, "people.Facility", _facility_params,
-           lambda p: _facilities(p, area=False), snapshot=True)
-)  # fmt: skip
+    Family(
+        "people.facilities",
+        "设施数",
+        "facilities",
+        ITEM,
+        "people.Facility",
+        _facility_params,
+        lambda p: _facilities(p, area=False),
+        snapshot=True,
+    )
+)
 REGISTRY.add_family(
-    Family("people.facility_area_m2", "设施建筑面积", "facility floor area", dim(m2=1), "people.Facility",
-           _facility_params, lambda p: _facilities(p, area=True), snapshot=True)
-)  # fmt: skip
+    Family(
+        "people.facility_area_m2",
+        "设施建筑面积",
+        "facility floor area",
+        dim(m2=1),
+        "people.Facility",
+        _facility_params,
+        lambda p: _facilities(p, area=True),
+        snapshot=True,
+    )
+)
 REGISTRY.add_family(
-    Family("people.organisations", "组织数", "organisations", I, "people.Organisation", _org_params,
-           _organisations, snapshot=True)
-)  # fmt: skip
+    Family(
+        "people.organisations",
+        "组织数",
+        "organisations",
+        ITEM,
+        "people.Organisation",
+        _org_params,
+        _organisations,
+        snapshot=True,
+    )
+)
 
 _CASES = [
     ("cases.accepted", "受理工单数", "cases accepted", lambda r: 1.0),
@@ -405,18 +443,24 @@ _CASES = [
     ),
 ]
 for _name, _zh, _en, _test in _CASES:
-    REGISTRY.add(Measure(_name, _zh, _en, I, "cases.Case", _case_measure(_test)))
+    REGISTRY.add(Measure(_name, _zh, _en, ITEM, "cases.Case", _case_measure(_test)))
 REGISTRY.add(
-    Measure("cases.handling_hours", "办结工单办理时长合计（工作小时）", "working hours accepted → closed, summed",
-            dim(hour=1), "cases.Case", _case_measure(_hours))
-)  # fmt: skip
+    Measure(
+        "cases.handling_hours",
+        "办结工单办理时长合计（工作小时）",
+        "working hours accepted → closed, summed",
+        dim(hour=1),
+        "cases.Case",
+        _case_measure(_hours),
+    )
+)
 
 REGISTRY.add_family(
     Family(
         "cases.via",
         "按渠道受理工单数",
         "cases accepted through a channel",
-        I,
+        ITEM,
         "cases.Case",
         _channel_params,
         _via,
@@ -424,39 +468,81 @@ REGISTRY.add_family(
 )
 
 REGISTRY.add(
-    Measure("lifecircle.households", "参评户数", "households evaluated", H, "lifecircle.CommunityResult",
-            _lc_households, zero_when_absent=False, snapshot=True)
-)  # fmt: skip
+    Measure(
+        "lifecircle.households",
+        "参评户数",
+        "households evaluated",
+        H,
+        "lifecircle.CommunityResult",
+        _lc_households,
+        zero_when_absent=False,
+        snapshot=True,
+    )
+)
 REGISTRY.add_family(
-    Family("lifecircle.covered", "步行范围内覆盖户数", "households covered", H, "lifecircle.CommunityResult",
-           _element_params, lambda p: _lc_element(p, "covered"), zero_when_absent=False, snapshot=True)
-)  # fmt: skip
+    Family(
+        "lifecircle.covered",
+        "步行范围内覆盖户数",
+        "households covered",
+        H,
+        "lifecircle.CommunityResult",
+        _element_params,
+        lambda p: _lc_element(p, "covered"),
+        zero_when_absent=False,
+        snapshot=True,
+    )
+)
 REGISTRY.add_family(
-    Family("lifecircle.space_m2", "服务设施面积", "service floor area", dim(m2=1), "lifecircle.CommunityResult",
-           _element_params, lambda p: _lc_element(p, "floor_area_m2"), zero_when_absent=False, snapshot=True)
-)  # fmt: skip
+    Family(
+        "lifecircle.space_m2",
+        "服务设施面积",
+        "service floor area",
+        dim(m2=1),
+        "lifecircle.CommunityResult",
+        _element_params,
+        lambda p: _lc_element(p, "floor_area_m2"),
+        zero_when_absent=False,
+        snapshot=True,
+    )
+)
 REGISTRY.add_family(
-    Family("lifecircle.circle_covered", "圈内各要素覆盖户数之和", "households covered, summed over the circle's elements",
-           H, "lifecircle.CommunityResult", _circle_params, lambda p: _lc_circle(p, demand=False),
-           zero_when_absent=False, snapshot=True)
-)  # fmt: skip
+    Family(
+        "lifecircle.circle_covered",
+        "圈内各要素覆盖户数之和",
+        "households covered, summed over the circle's elements",
+        H,
+        "lifecircle.CommunityResult",
+        _circle_params,
+        lambda p: _lc_circle(p, demand=False),
+        zero_when_absent=False,
+        snapshot=True,
+    )
+)
 REGISTRY.add_family(
-    Family("lifecircle.circle_demand", "圈内要素数×户数", "households × the circle's elements",
-           H, "lifecircle.CommunityResult", _circle_params, lambda p: _lc_circle(p, demand=True),
-           zero_when_absent=False, snapshot=True)
-)  # fmt: skip
+    Family(
+        "lifecircle.circle_demand",
+        "圈内要素数×户数",
+        "households × the circle's elements",
+        H,
+        "lifecircle.CommunityResult",
+        _circle_params,
+        lambda p: _lc_circle(p, demand=True),
+        zero_when_absent=False,
+        snapshot=True,
+    )
+)
 
 #: Measures of parts still being built: formulas over them validate, values say "no source yet".
 PENDING = [
-    ("participation.deliberations", "议事会议召开次数", "deliberation meetings held", I),
-    ("participation.decisions", "议定事项数", "decisions taken", I),
-    ("participation.decisions_done", "议定事项落实数", "decisions carried out", I),
-    ("participation.votes", "表决次数", "votes held", I),
-    ("participation.votes_quorate", "达到法定人数的表决次数", "votes that reached quorum", I),
+    ("participation.deliberations", "议事会议召开次数", "deliberation meetings held", ITEM),
+    ("participation.decisions", "议定事项数", "decisions taken", ITEM),
+    ("participation.decisions_done", "议定事项落实数", "decisions carried out", ITEM),
+    ("participation.votes", "表决次数", "votes held", ITEM),
+    ("participation.votes_quorate", "达到法定人数的表决次数", "votes that reached quorum", ITEM),
     ("participation.volunteer_hours", "志愿服务时长", "volunteer hours", dim(hour=1)),
-    ("participation.compliance_1116", "1116 达标次数", "1116 compliance (months met)", I),
-    ("participation.compliance_1116_due", "1116 应达标次数", "1116 compliance (months due)", I),
-    ("participation.opportunity_awards", "机会清单成交数", "opportunity-list awards", I),
+    ("participation.compliance_1116", "1116 达标次数", "1116 compliance (months met)", ITEM),
+    ("participation.compliance_1116_due", "1116 应达标次数", "1116 compliance (months due)", ITEM),
+    ("participation.opportunity_awards", "机会清单成交数", "opportunity-list awards", ITEM),
     ("eldercare.elderly", "60 岁以上老年人数", "residents aged 60 and over", P),
     ("eldercare.certified", "完成能力评估认证的老年人数", "elderly residents with a certified assessment", P),
 ]

@@ -243,6 +243,9 @@ class Approval(models.Model):
     class Meta:
         ordering = ["pk"]
 
+    def __str__(self) -> str:
+        return f"{self.entered_id} {self.level} {self.approved}"
+
 
 class Normalisation(models.TextChoices):
     MINMAX = "minmax", _("极差标准化（0–100）")
@@ -311,6 +314,9 @@ class RankingEntry(models.Model):
     class Meta:
         ordering = ["rank"]
         constraints = [models.UniqueConstraint(fields=["ranking", "area"], name="indicators_entry_per_area")]
+
+    def __str__(self) -> str:
+        return f"{self.ranking_id}#{self.rank} {self.area_id}"
 
     @property
     def movement(self) -> int | None:

@@ -26,5 +26,7 @@ def nav_items(user: Any) -> list[NavItem]:
 def work_cards(user: Any) -> list[WorkCard]:
     cards = []
     if getattr(user, "role", None) in LEADERS or user.is_superuser:
-        cards.append(WorkCard("indicators", _("评价驾驶舱"), "/indicators/", hint=_("指标进展、百强榜单与趋势")))
+        cards.append(
+            WorkCard("indicators", _("评价驾驶舱"), "/indicators/", hint=_("指标进展、百强榜单与趋势"))
+        )
     return cards

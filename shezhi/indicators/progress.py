@@ -24,8 +24,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ON_TRACK, ACCELERATE, LIMITED, DETERIORATION, ACHIEVED = (
-    "on_track", "needs_acceleration", "limited_progress", "deterioration", "target_achieved",
-)  # fmt: skip
+    "on_track",
+    "needs_acceleration",
+    "limited_progress",
+    "deterioration",
+    "target_achieved",
+)
 
 LABELS = {
     ACHIEVED: ("已达标", "target achieved"),

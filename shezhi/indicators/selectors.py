@@ -106,4 +106,6 @@ def published_ranking(user: User, area: Division) -> Ranking | None:
 
 
 def ranking_entries(user: User, ranking: Ranking) -> Any:
-    return RankingEntry.objects.visible_to(user).filter(ranking=ranking).select_related("area").order_by("rank")
+    return (
+        RankingEntry.objects.visible_to(user).filter(ranking=ranking).select_related("area").order_by("rank")
+    )

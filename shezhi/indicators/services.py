@@ -43,9 +43,16 @@ from shezhi.places.models import Division
 MANAGERS = frozenset({Role.CITY_ADMIN, Role.DISTRICT_STAFF})
 #: Roles that read indicator values and rankings (staff; residents and partners do not).
 READERS = frozenset(
-    {Role.CITY_ADMIN, Role.DISTRICT_STAFF, Role.STREET_STAFF, Role.COMMUNITY_WORKER, Role.GRID_WORKER,
-     Role.PLANNER, Role.AUDITOR}
-)  # fmt: skip
+    {
+        Role.CITY_ADMIN,
+        Role.DISTRICT_STAFF,
+        Role.STREET_STAFF,
+        Role.COMMUNITY_WORKER,
+        Role.GRID_WORKER,
+        Role.PLANNER,
+        Role.AUDITOR,
+    }
+)
 LEVEL_OF = {
     DivisionLevel.COMMUNITY: AreaLevel.COMMUNITY,
     DivisionLevel.STREET: AreaLevel.STREET,
@@ -112,10 +119,11 @@ def formula_check(indicator: Indicator, text: str) -> dict[str, Any]:
         got = formula.dimension(ast, _measure_dim, _ref_dim)
         want = units.UNIT_DIM[indicator.unit]
         if got != want:
+            g, w = units.describe(got), units.describe(want)
             raise formula.FormulaError(
                 "unit_mismatch",
-                f"公式的单位为 {units.describe(got)}，指标单位为 {indicator.get_unit_display()}（{units.describe(want)}）",
-                f"the formula is in {units.describe(got)}, the indicator in {indicator.unit} ({units.describe(want)})",
+                f"公式的单位为 {g}，指标单位为 {indicator.get_unit_display()}（{w}）",
+                f"the formula is in {g}, the indicator in {indicator.unit} ({w})",
             )
         cycle = formula.find_cycle(_graph((indicator.code, formula.refs_of(ast))))
         if cycle:
@@ -229,9 +237,11 @@ def run_execute(run_id: int) -> ComputationRun:
         ComputationRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error=str(exc)[:300])
         raise
     ComputationRun.objects.filter(pk=run.pk).update(
-        status=RunStatus.DONE, values_count=count, seconds=round(time.perf_counter() - t0, 3),
+        status=RunStatus.DONE,
+        values_count=count,
+        seconds=round(time.perf_counter() - t0, 3),
         finished_at=timezone.now(),
-    )  # fmt: skip
+    )
     run.refresh_from_db()
     return run
 
@@ -257,6 +267,21 @@ def _compute(run: ComputationRun) -> int:
         measure = REGISTRY.get(name)
         cells[name] = measure_compute(measure, period, prefix) if measure else {}
     entered = _approved_entries(run.area, run.period)
+    upper_lengths = sorted({PREFIX_LENGTH[level] for _pk, _code, level in upper})
+    summed: dict[str, dict[str, Cell]] = {}
+
+    def aggregates(name: str) -> dict[str, Cell]:
+        """prefix of every area above the community → the sum of its communities' cells."""
+        if name not in summed:
+            out: dict[str, Cell] = {}
+            for code, cell in cells[name].items():
+                for n in upper_lengths:
+                    agg = out.setdefault(code[:n], Cell())
+                    agg.value += cell.value
+                    agg.rows.extend(cell.rows)
+            summed[name] = out
+        return summed[name]
+
     values: list[IndicatorValue] = []
 
     def area_values(area_pk: int, code: str, level: str, is_community: bool) -> None:
@@ -276,10 +301,12 @@ def _compute(run: ComputationRun) -> int:
                         else formula.Missing("无来源数据", "no source rows")
                     )
                 return cell.value
-            parts = [c for k, c in cells[name].items() if k.startswith(aggregate_prefix)]
-            if not parts and not measure.zero_when_absent:
-                return formula.Missing("无来源数据", "no source rows")
-            return float(sum(c.value for c in parts))
+            agg = aggregates(name).get(aggregate_prefix)
+            if agg is None:
+                if not measure.zero_when_absent:
+                    return formula.Missing("无来源数据", "no source rows")
+                return 0.0
+            return agg.value
 
         for ind_code in formula.order(graph):
             ind = by_code[ind_code]
@@ -315,22 +342,29 @@ def _compute(run: ComputationRun) -> int:
                         cell = cells[name].get(code)
                         v, rows = (cell.value, cell.rows) if cell else (0.0, [])
                     else:
-                        parts = [c for k, c in cells[name].items() if k.startswith(aggregate_prefix)]
-                        v, rows = float(sum(c.value for c in parts)), []
-                        digest_parts.append((name + "#rows", 0.0, [r for c in parts for r in c.rows]))
+                        agg = aggregates(name).get(aggregate_prefix) or Cell()
+                        v, rows = agg.value, []
+                        digest_parts.append((name + "#rows", 0.0, agg.rows))
                     sources[name] = {"source": measure.source if measure else "", "value": v, "rows": rows}
                     digest_parts.append((name, v, rows))
             own[ind_code] = result
             missing = isinstance(result, formula.Missing)
             values.append(
                 IndicatorValue(
-                    run=run, indicator=ind, formula=version if ind.source == SourceKind.COMPUTED else None,
-                    entered=entry, area_id=area_pk, level=LEVEL_OF[level], period=run.period,
+                    run=run,
+                    indicator=ind,
+                    formula=version if ind.source == SourceKind.COMPUTED else None,
+                    entered=entry,
+                    area_id=area_pk,
+                    level=LEVEL_OF[level],
+                    period=run.period,
                     value=None if missing else round(float(result), 6),
-                    missing_zh=result.zh if missing else "", missing_en=result.en if missing else "",
-                    digest=_digest(digest_parts), sources=sources,
+                    missing_zh=result.zh if missing else "",
+                    missing_en=result.en if missing else "",
+                    digest=_digest(digest_parts),
+                    sources=sources,
                 )
-            )  # fmt: skip
+            )
 
     for pk, code in communities:
         area_values(pk, code, DivisionLevel.COMMUNITY, True)
@@ -361,9 +395,16 @@ MAX_EVIDENCE = 5 * 1024 * 1024
 
 
 def entered_submit(
-    *, actor: User, indicator: Indicator, area: Division, period: str, value: float, evidence: bytes | None,
-    evidence_name: str, note: str = "",
-) -> EnteredValue:  # fmt: skip
+    *,
+    actor: User,
+    indicator: Indicator,
+    area: Division,
+    period: str,
+    value: float,
+    evidence: bytes | None,
+    evidence_name: str,
+    note: str = "",
+) -> EnteredValue:
     problems = []
     if indicator.source != SourceKind.ENTERED:
         problems.append(
@@ -422,10 +463,17 @@ def entered_submit(
     if problems:
         raise AppError.from_problems(problems)
     return EnteredValue.objects.create(
-        indicator=indicator, area=area, period=period, value=value, note=note[:300],
-        evidence_name=(evidence_name or "evidence")[:120], evidence_type=kind,
-        evidence_sha256=hashlib.sha256(evidence).hexdigest(), evidence=evidence, created_by=actor,
-    )  # fmt: skip
+        indicator=indicator,
+        area=area,
+        period=period,
+        value=value,
+        note=note[:300],
+        evidence_name=(evidence_name or "evidence")[:120],
+        evidence_type=kind,
+        evidence_sha256=hashlib.sha256(evidence).hexdigest(),
+        evidence=evidence,
+        created_by=actor,
+    )
 
 
 _APPROVER_LEVEL = {
@@ -448,8 +496,9 @@ def entered_review(*, actor: User, entry: EnteredValue, approve: bool, note: str
         raise AppError(
             f"审核顺序不符：当前状态为“{entry.get_state_display()}”，{dict(AreaLevel.choices)[level]}级不能审核",
             f"out of order: the entry is '{entry.state}', the {level} level cannot review it now",
-            status=409, code="out_of_order",
-        )  # fmt: skip
+            status=409,
+            code="out_of_order",
+        )
     entry.state = step[2] if approve else EnteredState.REJECTED
     entry.save(update_fields=["state"])
     Approval.objects.create(entered=entry, level=level, approved=approve, by=actor, note=note[:200])
@@ -460,9 +509,18 @@ def entered_review(*, actor: User, entry: EnteredValue, approve: bool, note: str
 
 
 def ranking_create(
-    *, name: str, area: Division, run: ComputationRun, weights: dict[str, float], normalisation: str,
-    aggregation: str, actor: User | None, draws: int = 1000, spread: float = 0.25, seed: int = 20250101,
-) -> Ranking:  # fmt: skip
+    *,
+    name: str,
+    area: Division,
+    run: ComputationRun,
+    weights: dict[str, float],
+    normalisation: str,
+    aggregation: str,
+    actor: User | None,
+    draws: int = 1000,
+    spread: float = 0.25,
+    seed: int = 20250101,
+) -> Ranking:
     """A new version of the ranking ``name`` (draft), its entries and their uncertainty."""
     problems = []
     if normalisation not in Normalisation.values:
@@ -521,10 +579,9 @@ def ranking_create(
     if problems:
         raise AppError.from_problems(problems)
     codes = sorted(weights)
-    rows = (
-        IndicatorValue.objects.filter(run=run, level=AreaLevel.COMMUNITY, area__code__startswith=area.prefix, indicator__code__in=codes)
-        .values_list("area_id", "indicator__code", "value", "pk")
-    )  # fmt: skip
+    rows = IndicatorValue.objects.filter(
+        run=run, level=AreaLevel.COMMUNITY, area__code__startswith=area.prefix, indicator__code__in=codes
+    ).values_list("area_id", "indicator__code", "value", "pk")
     areas = sorted({r[0] for r in rows})
     if len(areas) < 2:
         raise _refuse("areas", "参与排名的社区不足两个", "fewer than two communities to rank", "area")
@@ -565,10 +622,20 @@ def ranking_create(
             .first()
         )
         ranking = Ranking.objects.create(
-            name=name, version=(last.version + 1) if last else 1, area=area, period=run.period, run=run,
-            weights={c: float(weights[c]) for c in codes}, normalisation=normalisation, aggregation=aggregation,
-            draws=draws, weight_spread=spread, seed=seed, previous=previous, created_by=actor,
-        )  # fmt: skip
+            name=name,
+            version=(last.version + 1) if last else 1,
+            area=area,
+            period=run.period,
+            run=run,
+            weights={c: float(weights[c]) for c in codes},
+            normalisation=normalisation,
+            aggregation=aggregation,
+            draws=draws,
+            weight_spread=spread,
+            seed=seed,
+            previous=previous,
+            created_by=actor,
+        )
         before = (
             dict(RankingEntry.objects.filter(ranking=previous).values_list("area_id", "rank"))
             if previous
@@ -581,18 +648,32 @@ def ranking_create(
                 contribution = (
                     float(w[j] * result.normalised[i, j]) if aggregation == Aggregation.ARITHMETIC else None
                 )
-                breakdown.append({
-                    "code": c, "name": indicators[c].name, "weight": float(w[j]),
-                    "raw": None if np.isnan(X[i, j]) else float(X[i, j]), "normalised": round(float(result.normalised[i, j]), 4),
-                    "contribution": None if contribution is None else round(contribution, 4),
-                    "value_id": int(ids[i, j]) or None, "imputed": bool(result.imputed[i, j]),
-                    "direction": indicators[c].direction,
-                })  # fmt: skip
-            entries.append(RankingEntry(
-                ranking=ranking, area_id=a, score=round(float(result.scores[i]), 6), rank=int(result.ranks[i]),
-                previous_rank=before.get(a), median_rank=float(result.median_rank[i]), rank_p05=float(result.p05[i]),
-                rank_p95=float(result.p95[i]), breakdown=breakdown,
-            ))  # fmt: skip
+                breakdown.append(
+                    {
+                        "code": c,
+                        "name": indicators[c].name,
+                        "weight": float(w[j]),
+                        "raw": None if np.isnan(X[i, j]) else float(X[i, j]),
+                        "normalised": round(float(result.normalised[i, j]), 4),
+                        "contribution": None if contribution is None else round(contribution, 4),
+                        "value_id": int(ids[i, j]) or None,
+                        "imputed": bool(result.imputed[i, j]),
+                        "direction": indicators[c].direction,
+                    }
+                )
+            entries.append(
+                RankingEntry(
+                    ranking=ranking,
+                    area_id=a,
+                    score=round(float(result.scores[i]), 6),
+                    rank=int(result.ranks[i]),
+                    previous_rank=before.get(a),
+                    median_rank=float(result.median_rank[i]),
+                    rank_p05=float(result.p05[i]),
+                    rank_p95=float(result.p95[i]),
+                    breakdown=breakdown,
+                )
+            )
         RankingEntry.objects.bulk_create(entries, batch_size=2000)
     return ranking
 
@@ -659,18 +740,29 @@ def status_for(value: IndicatorValue) -> Any:
         return None
     ind = value.indicator
     earlier = (
-        IndicatorValue.objects.filter(indicator=ind, area_id=value.area_id, period__lt=value.period, value__isnull=False, run__status=RunStatus.DONE)
+        IndicatorValue.objects.filter(
+            indicator=ind,
+            area_id=value.area_id,
+            period__lt=value.period,
+            value__isnull=False,
+            run__status=RunStatus.DONE,
+        )
         .order_by("period", "-run_id")
         .values_list("period", "value")
         .first()
-    )  # fmt: skip
+    )
     base, base_year = (earlier[1], int(earlier[0])) if earlier else (ind.baseline, ind.baseline_year)
     if base is None:
         return None
     return progress.status(
-        base=base, base_year=base_year, value=value.value, year=int(value.period), direction=ind.direction,
-        target_2025=ind.target_2025, target_2035=ind.target_2035,
-    )  # fmt: skip
+        base=base,
+        base_year=base_year,
+        value=value.value,
+        year=int(value.period),
+        direction=ind.direction,
+        target_2025=ind.target_2025,
+        target_2035=ind.target_2035,
+    )
 
 
 def aggregate_counts(values: list[IndicatorValue]) -> dict[str, int]:

@@ -37,7 +37,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         raise Http404
     period = request.GET.get("period") or selectors.latest_period(area)
     rows = selectors.dashboard_rows(request.user, area, period) if period else {}
-    counts: dict[str, int] = {code: 0 for code in progress.LABELS}
+    counts: dict[str, int] = dict.fromkeys(progress.LABELS, 0)
     for scenario_rows in rows.values():
         for r in scenario_rows:
             if r.status:
@@ -46,9 +46,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     entries = list(selectors.ranking_entries(request.user, ranking)[:20]) if ranking else []
     scenarios = [(s.value, s.label, rows.get(s.value, [])) for s in Scenario]
     chart = {
-        "status": [{"name": progress.LABELS[c][0 if not _en(request) else 1], "value": n} for c, n in counts.items()],
+        "status": [
+            {"name": progress.LABELS[c][0 if not _en(request) else 1], "value": n} for c, n in counts.items()
+        ],
         "ranking": [
-            {"name": e.area.name, "rank": e.rank, "median": e.median_rank, "p05": e.rank_p05, "p95": e.rank_p95}
+            {
+                "name": e.area.name,
+                "rank": e.rank,
+                "median": e.median_rank,
+                "p05": e.rank_p05,
+                "p95": e.rank_p95,
+            }
             for e in entries
         ],
         "trends": [
@@ -66,12 +74,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "indicators/dashboard.html",
         {
-            "area": area, "period": period, "scenarios": scenarios, "counts": counts,
-            "labels": progress.LABELS, "ranking": ranking, "entries": entries, "chart": chart,
-            "screen": request.GET.get("screen") == "1", "children": children,
-            "parent": area.parent if area.parent and selectors.home_area(request.user, area.parent.code) else None,
+            "area": area,
+            "period": period,
+            "scenarios": scenarios,
+            "counts": counts,
+            "labels": progress.LABELS,
+            "ranking": ranking,
+            "entries": entries,
+            "chart": chart,
+            "screen": request.GET.get("screen") == "1",
+            "children": children,
+            "parent": area.parent
+            if area.parent and selectors.home_area(request.user, area.parent.code)
+            else None,
         },
-    )  # fmt: skip
+    )
 
 
 def _en(request: HttpRequest) -> bool:
@@ -113,22 +130,32 @@ def _source_rows(request: HttpRequest, label: str, ids: list[int]) -> tuple[list
             return [], _("该角色只读统计，不逐条查看工单")
         rows = Case.objects.visible_to(user).filter(pk__in=ids).order_by("pk")[:200]
         return [
-            {"text": c.code, "url": f"/cases/{c.code}/", "detail": f"{c.get_state_display()} · {c.opened_at:%Y-%m-%d}"}
+            {
+                "text": c.code,
+                "url": f"/cases/{c.code}/",
+                "detail": f"{c.get_state_display()} · {c.opened_at:%Y-%m-%d}",
+            }
             for c in rows
         ], ""
     if label == "people.Facility":
         rows = Facility.objects.visible_to(user).filter(pk__in=ids).order_by("pk")[:200]
-        return [{"text": f.name, "detail": f"{f.get_category_display()} · {f.floor_area_m2 or '—'} ㎡"} for f in rows], ""
+        return [
+            {"text": f.name, "detail": f"{f.get_category_display()} · {f.floor_area_m2 or '—'} ㎡"}
+            for f in rows
+        ], ""
     if label == "people.Organisation":
         rows = Organisation.objects.visible_to(user).filter(pk__in=ids).order_by("pk")[:200]
         return [{"text": o.name, "detail": o.get_kind_display()} for o in rows], ""
     if label == "lifecircle.CommunityResult":
         rows = CommunityResult.objects.visible_to(user).filter(pk__in=ids).select_related("run")
         return [
-            {"text": _("生活圈评估 #%(run)s") % {"run": r.run_id}, "url": f"/lifecircle/runs/{r.run_id}/",
-             "detail": _("%(n)s 户") % {"n": r.households}}
+            {
+                "text": _("生活圈评估 #%(run)s") % {"run": r.run_id},
+                "url": f"/lifecircle/runs/{r.run_id}/",
+                "detail": _("%(n)s 户") % {"n": r.households},
+            }
             for r in rows
-        ], ""  # fmt: skip
+        ], ""
     if label == "indicators.EnteredValue":
         return [{"text": _("填报 #%(pk)s") % {"pk": pk}, "detail": ""} for pk in ids], ""
     return [], ""
@@ -138,20 +165,25 @@ def _source_rows(request: HttpRequest, label: str, ids: list[int]) -> tuple[list
 def value_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A value's provenance: formula version, run, digest, and its source rows."""
     _reader(request)
-    value = IndicatorValue.objects.select_related("indicator", "formula", "run", "area", "entered").get_visible_or_404(
-        request.user, pk=pk
-    )
+    value = IndicatorValue.objects.select_related(
+        "indicator", "formula", "run", "area", "entered"
+    ).get_visible_or_404(request.user, pk=pk)
     sources = []
     for name, src in sorted(value.sources.items()):
         measure = REGISTRY.get(name) if name != "entered" else None
         rows, note = _source_rows(request, src.get("source", ""), src.get("rows", []))
         sources.append(
             {
-                "name": name, "label": measure.zh if measure else _("填报值"), "source": src.get("source", ""),
-                "value": src.get("value"), "count": len(src.get("rows", [])), "rows": rows, "note": note,
+                "name": name,
+                "label": measure.zh if measure else _("填报值"),
+                "source": src.get("source", ""),
+                "value": src.get("value"),
+                "count": len(src.get("rows", [])),
+                "rows": rows,
+                "note": note,
                 "pending": bool(measure and measure.pending),
             }
-        )  # fmt: skip
+        )
     parts = []
     if value.level != "community":
         parts = list(
@@ -165,7 +197,13 @@ def value_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "indicators/value.html",
-        {"v": value, "sources": sources, "parts": parts, "status": status, "trend": services.series(value.indicator, value.area)},
+        {
+            "v": value,
+            "sources": sources,
+            "parts": parts,
+            "status": status,
+            "trend": services.series(value.indicator, value.area),
+        },
     )
 
 

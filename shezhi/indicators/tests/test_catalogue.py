@@ -21,8 +21,14 @@ def _refused(fn, code):
 @pytest.mark.django_db
 def test_default_set_covers_the_seven_scenarios(catalogue):
     assert set(Indicator.objects.values_list("scenario", flat=True)) == {
-        "service", "culture", "ecology", "space", "industry", "governance", "smart"
-    }  # fmt: skip
+        "service",
+        "culture",
+        "ecology",
+        "space",
+        "industry",
+        "governance",
+        "smart",
+    }
     assert services.seed_defaults() == 0  # idempotent
 
 
@@ -102,18 +108,30 @@ def test_entered_values_need_evidence_range_and_ordered_approval(catalogue, worl
     ind = Indicator.objects.get(code="SMT-02")
     c = world.grid_a.community
     submit = lambda value, evidence: services.entered_submit(  # noqa: E731
-        actor=world.carol, indicator=ind, area=c, period="2026", value=value, evidence=evidence,
+        actor=world.carol,
+        indicator=ind,
+        area=c,
+        period="2026",
+        value=value,
+        evidence=evidence,
         evidence_name="e.png",
-    )  # fmt: skip
+    )
     err = _refused(lambda: submit(3, None), "evidence")
     assert err.problems[0].field == "evidence"
     _refused(lambda: submit(3, b"MZ not a pdf"), "evidence")
     _refused(lambda: submit(5000, PNG), "range")
     _refused(
-        lambda: services.entered_submit(actor=world.carol, indicator=Indicator.objects.get(code="GOV-01"), area=c,
-                                        period="2026", value=3, evidence=PNG, evidence_name="e.png"),
+        lambda: services.entered_submit(
+            actor=world.carol,
+            indicator=Indicator.objects.get(code="GOV-01"),
+            area=c,
+            period="2026",
+            value=3,
+            evidence=PNG,
+            evidence_name="e.png",
+        ),
         "not_entered",
-    )  # fmt: skip
+    )
     entry = submit(3, PNG)
     # The street may not approve before the community; the district not before the street.
     _refused(lambda: services.entered_review(actor=world.sam, entry=entry, approve=True), "out_of_order")

@@ -52,9 +52,15 @@ def test_one_source_row_changes_value_status_and_ranking_but_not_the_published_o
     assert services.status_for(v1).code == "target_achieved"
     weights = {"GOV-04": 0.5, "SPA-02": 0.5}
     r1 = services.ranking_create(
-        name="测试榜", area=district, run=run1, weights=weights, normalisation="minmax",
-        aggregation="arithmetic", actor=world.dora, draws=200,
-    )  # fmt: skip
+        name="测试榜",
+        area=district,
+        run=run1,
+        weights=weights,
+        normalisation="minmax",
+        aggregation="arithmetic",
+        actor=world.dora,
+        draws=200,
+    )
     services.ranking_publish(r1, world.dora)
     before = list(
         RankingEntry.objects.filter(ranking=r1).order_by("area_id").values_list("area_id", "score", "rank")
@@ -66,9 +72,14 @@ def test_one_source_row_changes_value_status_and_ranking_but_not_the_published_o
     late = cases_c[0]
     type(late).objects.filter(pk=late.pk).update(closed_at=late.handling_due + dt.timedelta(hours=3))
     Facility.objects.create(
-        name="充电桩（测试）", category=FacilityCategory.EV_CHARGING, level=FacilityLevel.FIVE, community=d,
-        grid=other_grid, lon=other_grid.centroid_lon, lat=other_grid.centroid_lat,
-    )  # fmt: skip
+        name="充电桩（测试）",
+        category=FacilityCategory.EV_CHARGING,
+        level=FacilityLevel.FIVE,
+        community=d,
+        grid=other_grid,
+        lon=other_grid.centroid_lon,
+        lat=other_grid.centroid_lat,
+    )
     run2 = _compute(district)
     v2 = _value(run2, "GOV-04", c)
     assert v2.value == 50.0
@@ -77,9 +88,15 @@ def test_one_source_row_changes_value_status_and_ranking_but_not_the_published_o
     assert services.status_for(v2).code != "target_achieved"
     assert _value(run2, "SPA-02", d).value > ev_d1
     r2 = services.ranking_create(
-        name="测试榜", area=district, run=run2, weights=weights, normalisation="minmax",
-        aggregation="arithmetic", actor=world.dora, draws=200,
-    )  # fmt: skip
+        name="测试榜",
+        area=district,
+        run=run2,
+        weights=weights,
+        normalisation="minmax",
+        aggregation="arithmetic",
+        actor=world.dora,
+        draws=200,
+    )
     assert r2.version == r1.version + 1
     assert RankingEntry.objects.get(ranking=r2, area=c).rank > rank_c1
     # The published ranking is as it was, and cannot be changed.
@@ -99,9 +116,15 @@ def test_one_source_row_changes_value_status_and_ranking_but_not_the_published_o
 def test_uncertainty_band_contains_the_rank(catalogue, world):
     run = _compute(world.street_x.parent)
     r = services.ranking_create(
-        name="带", area=world.street_x.parent, run=run, weights={"SVC-02": 0.4, "SVC-03": 0.3, "ECO-01": 0.3},
-        normalisation="rank", aggregation="geometric", actor=None, draws=300,
-    )  # fmt: skip
+        name="带",
+        area=world.street_x.parent,
+        run=run,
+        weights={"SVC-02": 0.4, "SVC-03": 0.3, "ECO-01": 0.3},
+        normalisation="rank",
+        aggregation="geometric",
+        actor=None,
+        draws=300,
+    )
     entries = list(RankingEntry.objects.filter(ranking=r))
     assert len(entries) > 50
     for e in entries:

@@ -8,7 +8,6 @@ from django.test import Client
 from shezhi.indicators import services
 from shezhi.indicators.models import IndicatorValue, RankingEntry
 
-
 WEIGHTS = {"SVC-01": 0.2, "SVC-02": 0.2, "SVC-03": 0.2, "ECO-02": 0.2, "GOV-06": 0.2}
 
 
@@ -17,9 +16,15 @@ def published(catalogue, world):
     district = world.street_x.parent
     run = services.run_execute(services.run_start(area=district, period="2026", actor=None).pk)
     r = services.ranking_create(
-        name="百强", area=district, run=run, weights=WEIGHTS, normalisation="minmax",
-        aggregation="arithmetic", actor=None, draws=100,
-    )  # fmt: skip
+        name="百强",
+        area=district,
+        run=run,
+        weights=WEIGHTS,
+        normalisation="minmax",
+        aggregation="arithmetic",
+        actor=None,
+        draws=100,
+    )
     services.ranking_publish(r, None)
     return run, r
 
@@ -67,7 +72,10 @@ def test_scoping_of_values_rankings_and_roles(published, world):
     assert own.area.name in page
     assert f"/{other.area.code}/" not in page
     assert _client(world.rita).get("/indicators/").status_code == 403
-    assert _client(world.sam).get(f"/indicators/rankings/{r.pk}/{world.grid_y.community.code}/").status_code == 404
+    assert (
+        _client(world.sam).get(f"/indicators/rankings/{r.pk}/{world.grid_y.community.code}/").status_code
+        == 404
+    )
 
 
 @pytest.mark.django_db
@@ -75,16 +83,30 @@ def test_api_refusals_and_provenance(published, world):
     run, r = published
     dora = _client(world.dora)
     post = lambda url, body: dora.post(url, json.dumps(body), content_type="application/json")  # noqa: E731
-    bad = post("/api/v1/indicators/GOV-02/formulas", {"text": "cases.nope / cases.accepted", "effective_from": "2030-01-01"})
+    bad = post(
+        "/api/v1/indicators/GOV-02/formulas",
+        {"text": "cases.nope / cases.accepted", "effective_from": "2030-01-01"},
+    )
     assert bad.status_code == 422
     assert set(bad.json()) >= {"code", "message", "message_en", "details"}
     assert bad.json()["details"][0]["field"] == "text"
-    ok = post("/api/v1/indicators/GOV-02/formulas", {"text": "100*cases.closed/cases.accepted", "effective_from": "2030-01-01"})
+    ok = post(
+        "/api/v1/indicators/GOV-02/formulas",
+        {"text": "100*cases.closed/cases.accepted", "effective_from": "2030-01-01"},
+    )
     assert ok.status_code == 201
     assert ok.json()["number"] == 2
-    w = post("/api/v1/rankings", {"name": "x", "area": world.street_x.parent.code, "run": run.pk,
-                                  "weights": {"SVC-01": 0.6, "SVC-02": 0.6}, "normalisation": "minmax",
-                                  "aggregation": "arithmetic"})  # fmt: skip
+    w = post(
+        "/api/v1/rankings",
+        {
+            "name": "x",
+            "area": world.street_x.parent.code,
+            "run": run.pk,
+            "weights": {"SVC-01": 0.6, "SVC-02": 0.6},
+            "normalisation": "minmax",
+            "aggregation": "arithmetic",
+        },
+    )
     assert w.status_code == 422
     assert "sum to 1" in w.json()["message_en"]
     again = post(f"/api/v1/rankings/{r.pk}/publish", {})
@@ -94,7 +116,15 @@ def test_api_refusals_and_provenance(published, world):
     by = {s["measure"]: s for s in detail["sources"]}
     assert by["cases.accepted"]["rows"]
     assert by["people.households"]["rows"] == []  # personal rows: counted, ids withheld
-    assert _client(world.sam).post("/api/v1/indicator-runs", json.dumps({"area": world.street_x.code, "period": "2026"}),
-                                   content_type="application/json").status_code == 403  # fmt: skip
+    assert (
+        _client(world.sam)
+        .post(
+            "/api/v1/indicator-runs",
+            json.dumps({"area": world.street_x.code, "period": "2026"}),
+            content_type="application/json",
+        )
+        .status_code
+        == 403
+    )
     started = post("/api/v1/indicator-runs", {"area": world.street_x.code, "period": "2026"})
     assert started.status_code == 202

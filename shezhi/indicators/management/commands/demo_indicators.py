@@ -24,7 +24,9 @@ class Command(BaseCommand):
             return
         year = timezone.localdate().year
         for period in (str(year - 1), str(year)):
-            if Ranking.objects.filter(name="百强榜单（演示，合成）", period=period, published_at__isnull=False).exists():
+            if Ranking.objects.filter(
+                name="百强榜单（演示，合成）", period=period, published_at__isnull=False
+            ).exists():
                 self.stdout.write(f"{period} 已有发布的榜单 / already published")
                 continue
             run = services.run_execute(services.run_start(area=district, period=period, actor=None).pk)
@@ -38,10 +40,16 @@ class Command(BaseCommand):
             total = sum(w for c, w in DEFAULT_WEIGHTS.items() if c in have)
             weights = {c: w / total for c, w in DEFAULT_WEIGHTS.items() if c in have}
             ranking = services.ranking_create(
-                name="百强榜单（演示，合成）", area=district, run=run, weights=weights,
-                normalisation="minmax", aggregation="arithmetic", actor=None,
-            )  # fmt: skip
+                name="百强榜单（演示，合成）",
+                area=district,
+                run=run,
+                weights=weights,
+                normalisation="minmax",
+                aggregation="arithmetic",
+                actor=None,
+            )
             services.ranking_publish(ranking, None)
             self.stdout.write(
-                f"{period}：{run.values_count} 个指标值，{run.seconds}s；榜单 v{ranking.version} 已发布 / published"
+                f"{period}：{run.values_count} 个指标值，{run.seconds}s；"
+                f"榜单 v{ranking.version} 已发布 / published"
             )
