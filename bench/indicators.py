@@ -28,6 +28,8 @@ import sys
 import time
 from pathlib import Path
 
+# ruff: noqa: T201 - a benchmark prints its timings
+
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "var" / "bench-indicators"
 

@@ -164,10 +164,11 @@ def _source_rows(request: HttpRequest, label: str, ids: list[int]) -> tuple[list
 @login_required
 def value_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A value's provenance: formula version, run, digest, and its source rows."""
-    _reader(request)
+    # Visibility first: another area's value (and any value, for a resident) is a 404.
     value = IndicatorValue.objects.select_related(
         "indicator", "formula", "run", "area", "entered"
     ).get_visible_or_404(request.user, pk=pk)
+    _reader(request)
     sources = []
     for name, src in sorted(value.sources.items()):
         measure = REGISTRY.get(name) if name != "entered" else None
@@ -222,11 +223,11 @@ def ranking_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def ranking_explain(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """One community's score, line by line."""
-    _reader(request)
     entry = selectors.RankingEntry.objects.select_related("ranking", "area").get_visible_or_404(
         request.user, ranking_id=pk, area__code=code
     )
     if not selectors.rankings_for(request.user).filter(pk=pk).exists():
         raise Http404
+    _reader(request)
     lines = entry.breakdown
     return render(request, "indicators/explain.html", {"e": entry, "r": entry.ranking, "lines": lines})
