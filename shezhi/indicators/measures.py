@@ -451,7 +451,7 @@ REGISTRY.add(
         "working hours accepted → closed, summed",
         dim(hour=1),
         "cases.Case",
-        _case_measure(_hours),
+        _case_measure(_hours, calendar=True),
     )
 )
 
