@@ -234,7 +234,7 @@ class EntryOut(Schema):
 
 
 class EntryFilter(Schema):
-    ranking: int = Field(..., ge=1, le=2**31 - 1)
+    ranking: int | None = Field(None, ge=1, le=2**31 - 1, description="榜单 id / ranking id")
 
 
 @router.get("/indicators", response=list[IndicatorOut], summary="指标目录 / the indicator catalogue")
@@ -325,6 +325,8 @@ def ranking_list(request: HttpRequest) -> Any:
 @paginate(PageNumberPagination)
 def ranking_entries(request: HttpRequest, filters: Query[EntryFilter]) -> Any:
     _read(request)
+    if filters.ranking is None:
+        return RankingEntry.objects.none()
     ranking = selectors.rankings_for(request.user).filter(pk=filters.ranking).first()
     if ranking is None:
         return RankingEntry.objects.none()
