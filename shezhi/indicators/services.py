@@ -262,9 +262,10 @@ def _compute(run: ComputationRun) -> int:
     by_code = {i.code: i for i in indicators}
     graph = {c: formula.refs_of(v.ast) if v else set() for c, v in versions.items()}
     names = sorted({m for v in versions.values() if v for m in formula.measures_of(v.ast)})
+    # Resolve each measure once (a family's parameters are read from the database).
+    resolved = {name: REGISTRY.get(name) for name in names}
     cells: dict[str, dict[str, Cell]] = {}
-    for name in names:
-        measure = REGISTRY.get(name)
+    for name, measure in resolved.items():
         cells[name] = measure_compute(measure, period, prefix) if measure else {}
     entered = _approved_entries(run.area, run.period)
     upper_lengths = sorted({PREFIX_LENGTH[level] for _pk, _code, level in upper})
@@ -289,7 +290,7 @@ def _compute(run: ComputationRun) -> int:
         aggregate_prefix = code[: PREFIX_LENGTH[level]]
 
         def measure_value(name: str) -> float | formula.Missing:
-            measure = REGISTRY.get(name)
+            measure = resolved.get(name)
             if measure is None or measure.pending:
                 return formula.Missing("暂无数据来源", "no source yet")
             if is_community:
@@ -337,7 +338,7 @@ def _compute(run: ComputationRun) -> int:
                 )
                 digest_parts = []
                 for name in sorted(formula.measures_of(version.ast)):
-                    measure = REGISTRY.get(name)
+                    measure = resolved.get(name)
                     if is_community:
                         cell = cells[name].get(code)
                         v, rows = (cell.value, cell.rows) if cell else (0.0, [])

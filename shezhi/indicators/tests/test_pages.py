@@ -128,3 +128,15 @@ def test_api_refusals_and_provenance(published, world):
     )
     started = post("/api/v1/indicator-runs", {"area": world.street_x.code, "period": "2026"})
     assert started.status_code == 202
+
+
+@pytest.mark.django_db
+def test_nav_offers_only_what_the_role_can_use(world):
+    from shezhi.indicators.nav import nav_items, work_cards
+
+    assert nav_items(world.rita) == []
+    assert [i.url for i in nav_items(world.dora)] == ["/indicators/", "/indicators/catalogue/"]
+    assert work_cards(world.dora)
+    assert work_cards(world.alice) == []
+    for item in nav_items(world.alice):
+        assert _client(world.alice).get(item.url).status_code == 200

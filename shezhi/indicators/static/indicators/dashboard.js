@@ -28,8 +28,8 @@
   });
   var trends = echarts.init(document.getElementById("chart-trends"), dark);
   trends.setOption({
-    animation: false, title: { text: "共治指标趋势", textStyle: { fontSize: 14 } }, tooltip: { trigger: "axis" }, legend: { top: 24 },
-    grid: { top: 70 }, xAxis: { type: "category" }, yAxis: { type: "value" },
+    animation: false, title: { text: "共治指标趋势", textStyle: { fontSize: 14 } }, tooltip: { trigger: "axis" }, legend: { bottom: 0 },
+    grid: { top: 40, bottom: 60 }, xAxis: { type: "category" }, yAxis: { type: "value" },
     series: data.trends.map(function (t) { return { name: t.name, type: "line", data: t.points }; }),
   });
   window.shezhiCharts = { status: status, ranking: ranking, trends: trends };
