@@ -16,6 +16,8 @@ the part registers a provider with :func:`provide`. See docs/indicators.md for t
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -157,6 +159,31 @@ class Registry:
 REGISTRY = Registry()
 provide = REGISTRY.provide
 
+#: Rows shared by the measures of one computation (several measures read the same cases and
+#: life-circle results); set by :func:`batch`, empty outside it.
+_SHARED: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar(
+    "indicator_rows", default=None
+)
+
+
+@contextlib.contextmanager
+def batch():
+    """Within this block, measures over the same table, period and area read it once."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _shared(key: Any, load: Callable[[], Any]) -> Any:
+    cache = _SHARED.get()
+    if cache is None:
+        return load()
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
+
 
 def _cells(pairs: Iterable[tuple[str, int, float]]) -> Cells:
     out: Cells = defaultdict(Cell)
@@ -225,7 +252,13 @@ def _organisations(kind: str) -> Provider:
 # ----------------------------------------------------------------------------- cases
 
 
-def _case_rows(period: Period, prefix: str):
+def _case_rows(period: Period, prefix: str) -> list[tuple]:
+    return _shared(
+        ("cases", period, prefix), lambda: list(_case_query(period, prefix).iterator(chunk_size=2000))
+    )
+
+
+def _case_query(period: Period, prefix: str):
     from shezhi.cases.models import Case
     from shezhi.cases.workflow import State
 
@@ -258,7 +291,7 @@ def _case_measure(test: Callable[..., float | None], calendar: bool = False) -> 
         # One working calendar for the period (its overrides are read once, not per case).
         cal = sla.WorkCalendar.around(period.start.date(), period.end.date()) if calendar else None
         out = []
-        for row in _case_rows(period, prefix).iterator(chunk_size=2000):
+        for row in _case_rows(period, prefix):
             value = test(row, cal) if calendar else test(row)
             if value is not None:
                 out.append((row[0], row[1], value))
@@ -305,7 +338,11 @@ def _circle_params() -> dict[str, str]:
     return {c.value: str(c.label) for c in Circle}
 
 
-def _latest_results(period: Period, prefix: str):
+def _latest_results(period: Period, prefix: str) -> list[tuple]:
+    return _shared(("lifecircle", period, prefix), lambda: list(_latest_query(period, prefix)))
+
+
+def _latest_query(period: Period, prefix: str):
     """Community results of the latest finished adult evaluation of each community, up to
     the end of the period (an evaluation is a snapshot: the latest one before the period
     closes stands for the period)."""
