@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -290,6 +291,8 @@ def _case_measure(test: Callable[..., float | None], calendar: bool = False) -> 
 
         # One working calendar for the period (its overrides are read once, not per case).
         cal = sla.WorkCalendar.around(period.start.date(), period.end.date()) if calendar else None
+        if cal is not None:  # a day's answer once per run (chinesecalendar validates every call)
+            cal.is_workday = functools.lru_cache(maxsize=None)(cal.is_workday)  # type: ignore[method-assign]
         out = []
         for row in _case_rows(period, prefix):
             value = test(row, cal) if calendar else test(row)

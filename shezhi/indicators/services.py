@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import time
+from array import array
 from collections import defaultdict
 from typing import Any
 
@@ -205,9 +206,12 @@ def seed_defaults(actor: User | None = None) -> int:
 
 
 def _digest(parts: list[tuple[str, float, list[int]]]) -> str:
+    """SHA-256 over each (measure, value, sorted row ids), measures in name order: the name and
+    value as text, then the ids as 64-bit little-endian integers."""
     h = hashlib.sha256()
-    for name, value, rows in sorted(parts):
-        h.update(json.dumps([name, round(value, 9), sorted(rows)]).encode())
+    for name, value, rows in sorted(parts, key=lambda p: p[0]):
+        h.update(f"{name}\x1f{round(value, 9)!r}\x1f{len(rows)}\x1e".encode())
+        h.update(array("q", sorted(rows)).tobytes())
     return h.hexdigest()
 
 
@@ -262,6 +266,8 @@ def _compute(run: ComputationRun) -> int:
     versions = {i.code: i.current_formula(on) for i in indicators}
     by_code = {i.code: i for i in indicators}
     graph = {c: formula.refs_of(v.ast) if v else set() for c, v in versions.items()}
+    ordered = formula.order(graph)
+    measure_names = {c: sorted(formula.measures_of(v.ast)) if v else [] for c, v in versions.items()}
     names = sorted({m for v in versions.values() if v for m in formula.measures_of(v.ast)})
     # Resolve each measure once (a family's parameters are read from the database).
     resolved = {name: REGISTRY.get(name) for name in names}
@@ -311,7 +317,7 @@ def _compute(run: ComputationRun) -> int:
                 return 0.0
             return agg.value
 
-        for ind_code in formula.order(graph):
+        for ind_code in ordered:
             ind = by_code[ind_code]
             version = versions[ind_code]
             sources: dict[str, Any] = {}
@@ -339,7 +345,7 @@ def _compute(run: ComputationRun) -> int:
                     ),
                 )
                 digest_parts = []
-                for name in sorted(formula.measures_of(version.ast)):
+                for name in measure_names[ind_code]:
                     measure = resolved.get(name)
                     if is_community:
                         cell = cells[name].get(code)
