@@ -321,3 +321,56 @@ class RankingEntry(models.Model):
     @property
     def movement(self) -> int | None:
         return None if self.previous_rank is None else self.previous_rank - self.rank
+
+
+class WorkPlanItem(models.Model):
+    """A yearly target of an area's programme (seed 003: 345 micro-renewal projects …),
+    linked to the indicator that measures it where there is one."""
+
+    area = models.ForeignKey("places.Division", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    code = models.CharField(_("任务编码"), max_length=24)
+    name = models.CharField(_("任务"), max_length=120)
+    target = models.FloatField(_("年度目标"))
+    unit = models.CharField(_("计量单位"), max_length=12)
+    indicator = models.ForeignKey(
+        Indicator, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    owner_unit = models.CharField(_("责任单位"), max_length=80)
+    basis = models.CharField(_("依据"), max_length=200, blank=True)
+
+    area_scope = AreaScope(division="area__code")
+    objects = ScopedQuerySet["WorkPlanItem"].as_manager()
+
+    class Meta:
+        ordering = ["year", "code"]
+        constraints = [models.UniqueConstraint(fields=["area", "year", "code"], name="indicators_plan_item")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.name}"
+
+
+class ProgressEntry(models.Model):
+    """Progress reported against a work-plan item by its responsible unit, with evidence."""
+
+    item = models.ForeignKey(WorkPlanItem, on_delete=models.CASCADE, related_name="entries")
+    on = models.DateField(_("完成日期"))
+    amount = models.FloatField(_("完成数量"))
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    evidence_name = models.CharField(_("佐证材料"), max_length=120)
+    evidence_type = models.CharField(max_length=40)
+    evidence_sha256 = models.CharField(max_length=64)
+    evidence = models.BinaryField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    area_scope = AreaScope(division="item__area__code")
+    objects = ScopedQuerySet["ProgressEntry"].as_manager()
+
+    class Meta:
+        ordering = ["on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.on} +{self.amount}"

@@ -6,6 +6,7 @@ app_name = "indicators"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("catalogue/", views.catalogue, name="catalogue"),
+    path("plans/", views.plans, name="plans"),
     path("catalogue/<str:code>/", views.indicator_detail, name="indicator"),
     path("values/<int:pk>/", views.value_detail, name="value"),
     path("rankings/<int:pk>/", views.ranking_detail, name="ranking"),

@@ -16,7 +16,7 @@ from shezhi.cases.models import Case
 from shezhi.cases.permissions import CasePermission, has_perm
 from shezhi.indicators import progress, selectors, services
 from shezhi.indicators.measures import REGISTRY
-from shezhi.indicators.models import Indicator, IndicatorValue, Scenario
+from shezhi.indicators.models import Indicator, IndicatorValue, Scenario, WorkPlanItem
 from shezhi.lifecircle.models import CommunityResult
 from shezhi.people.models import Facility, Organisation
 
@@ -231,3 +231,22 @@ def ranking_explain(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     _reader(request)
     lines = entry.breakdown
     return render(request, "indicators/explain.html", {"e": entry, "r": entry.ranking, "lines": lines})
+
+
+@login_required
+def plans(request: HttpRequest) -> HttpResponse:
+    """Work plans in the viewer's area: targets, completion, late items, burn-up per programme."""
+    from shezhi.indicators.workplans import progress_of
+
+    _reader(request)
+    items = WorkPlanItem.objects.visible_to(request.user).select_related("area", "indicator")
+    year = request.GET.get("year")
+    if year and year.isdigit():
+        items = items.filter(year=int(year))
+    rows = [progress_of(i) for i in items.order_by("-year", "area__code", "code")[:200]]
+    chart = [
+        {"name": f"{p.item.area.name} {p.item.name}", "target": p.item.target, "points": p.burnup}
+        for p in rows
+        if p.burnup
+    ]
+    return render(request, "indicators/plans.html", {"rows": rows, "chart": chart})
