@@ -7,6 +7,18 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("catalogue/", views.catalogue, name="catalogue"),
     path("plans/", views.plans, name="plans"),
+    path(
+        "reports/annual.xlsx",
+        views.report_file,
+        {"template": "annual", "fmt": "xlsx"},
+        name="report_annual_xlsx",
+    ),
+    path(
+        "reports/annual.pdf",
+        views.report_file,
+        {"template": "annual", "fmt": "pdf"},
+        name="report_annual_pdf",
+    ),
     path("catalogue/<str:code>/", views.indicator_detail, name="indicator"),
     path("values/<int:pk>/", views.value_detail, name="value"),
     path("rankings/<int:pk>/", views.ranking_detail, name="ranking"),

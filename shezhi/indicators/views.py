@@ -250,3 +250,29 @@ def plans(request: HttpRequest) -> HttpResponse:
         if p.burnup
     ]
     return render(request, "indicators/plans.html", {"rows": rows, "chart": chart})
+
+
+@login_required
+def report_file(request: HttpRequest, template: str, fmt: str) -> HttpResponse:
+    """报表通: a template generated for an area and period as Excel or PDF."""
+    from shezhi.indicators import report
+
+    _reader(request)
+    tpl = report.TEMPLATES.get(template)
+    if tpl is None or fmt not in ("xlsx", "pdf"):
+        raise Http404
+    area = selectors.home_area(request.user, request.GET.get("area"))
+    if area is None:
+        raise Http404
+    period = request.GET.get("period") or selectors.latest_period(area)
+    if not period or not period.isdigit():
+        raise Http404
+    rep = report.build(request.user, tpl, area, period)
+    name = f"{tpl.code}-{area.code}-{period}.{fmt}"
+    if fmt == "xlsx":
+        body, kind = report.xlsx(rep), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body, kind = report.pdf(rep), "application/pdf"
+    response = HttpResponse(body, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

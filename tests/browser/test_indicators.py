@@ -42,3 +42,7 @@ def test_the_district_dashboard_links_every_value_to_its_formula_and_rows(
     page.wait_for_function("window.shezhiCharts && window.shezhiCharts.status")
     assert page.locator("[data-refresh]").count() == 1
     screenshot(page, "indicators-screen")
+    page.goto("/indicators/plans/")
+    page.wait_for_function("window.shezhiCharts && window.shezhiCharts.burnup")
+    assert page.locator("[data-testid=plans] tbody tr").count() >= 8
+    screenshot(page, "indicators-plans")

@@ -1,6 +1,7 @@
 """Pages and API: every value links to its formula version and source rows, scoped by area."""
 
 import json
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -140,3 +141,43 @@ def test_nav_offers_only_what_the_role_can_use(world):
     assert work_cards(world.alice) == []
     for item in nav_items(world.alice):
         assert _client(world.alice).get(item.url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_reports_excel_and_pdf_from_the_same_values(published, world, tmp_path):
+    import io
+    import shutil
+    import subprocess
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    run, r = published
+    c = _client(world.dora)
+    area = world.street_x.parent.code
+    x = c.get(f"/indicators/reports/annual.xlsx?area={area}&period=2026")
+    assert x.status_code == 200
+    wb = load_workbook(io.BytesIO(x.content))
+    cells = [str(v) for row in wb["指标"].iter_rows(values_only=True) for v in row if v is not None]
+    gov6 = IndicatorValue.objects.get(run=run, indicator__code="GOV-06", area=world.street_x.parent)
+    assert f"{gov6.value:.1f}" in cells
+    assert "榜单" in wb.sheetnames
+    p = c.get(f"/indicators/reports/annual.pdf?area={area}&period=2026")
+    assert p.status_code == 200
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(p.content)).pages)
+    assert "诉求密度" in text
+    assert f"{gov6.value:.1f}" in text
+    if shutil.which("pdftoppm"):
+        (tmp_path / "r.pdf").write_bytes(p.content)
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(tmp_path / "r.pdf"),
+                        str(tmp_path / "page")], check=True)  # fmt: skip
+        pages = sorted(tmp_path.glob("page*.png"))
+        assert pages
+        out = Path(__file__).resolve().parents[3] / "test-results"  # for a human to look at
+        out.mkdir(exist_ok=True)
+        for i, png in enumerate(pages, 1):
+            shutil.copy(png, out / f"indicators-report-{i}.png")
+    assert _client(world.dora).get("/indicators/reports/annual.pdf?area=510108002001").status_code in (
+        200,
+        404,
+    )
