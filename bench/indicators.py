@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/indicators.py                # 3,047 communities, 1,000 draws
     .venv/bin/python bench/indicators.py --cases 5 --draws 1000
+    .venv/bin/python bench/indicators.py --reuse       # skip preparing the database again
 
 On a fresh SQLite database under ``var/bench-indicators/`` (the embedded default): the
 2023 division tree of Chengdu is loaded, then **synthetic source rows (合成, ``synthetic=True``
@@ -34,9 +35,19 @@ ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "var" / "bench-indicators"
 
 
-def _django() -> None:
+def _django(reuse: bool) -> bool:
+    """Point Django at the benchmark's database; True if a prepared one is reused."""
     WORK.mkdir(parents=True, exist_ok=True)
     db = WORK / "bench.sqlite3"
+    if reuse and db.exists():
+        os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shezhi.settings")
+        os.environ["SHEZHI_VAR_DIR"] = str(WORK / "var")
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        return True
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     os.environ["DATABASE_URL"] = f"sqlite:///{db}"
@@ -46,6 +57,7 @@ def _django() -> None:
     import django
 
     django.setup()
+    return False
 
 
 def _synthetic(households: int, cases: int) -> int:
@@ -132,21 +144,26 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=10)
     parser.add_argument("--cases", type=int, default=5)
     parser.add_argument("--draws", type=int, default=1000)
+    parser.add_argument("--reuse", action="store_true", help="reuse a database prepared by an earlier run")
     args = parser.parse_args()
-    _django()
+    reused = _django(args.reuse)
     from django.core.management import call_command
     from django.utils import timezone
 
     t = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    call_command("load_places", verbosity=0)
     from shezhi.indicators import composite, services
     from shezhi.indicators.defaults import DEFAULT_WEIGHTS
     from shezhi.places.models import Division
 
-    n = _synthetic(args.households, args.cases)
-    services.seed_defaults()
-    print(f"prepared {n} communities with synthetic rows in {time.perf_counter() - t:.1f} s")
+    if reused:
+        n = Division.objects.filter(level="community", code__startswith="5101").count()
+        print(f"reusing the prepared database: {n} communities")
+    else:
+        call_command("migrate", verbosity=0)
+        call_command("load_places", verbosity=0)
+        n = _synthetic(args.households, args.cases)
+        services.seed_defaults()
+        print(f"prepared {n} communities with synthetic rows in {time.perf_counter() - t:.1f} s")
 
     city = Division.objects.get(code="510100000000")
     year = str(timezone.localdate().year)
