@@ -8,12 +8,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shezhi.accounts.roles import DivisionLevel
 from shezhi.accounts.scoping import not_area_scoped
 from shezhi.cases.models import Case
 from shezhi.cases.permissions import CasePermission, has_perm
+from shezhi.common.errors import AppError
 from shezhi.indicators import progress, selectors, services
 from shezhi.indicators.measures import REGISTRY
 from shezhi.indicators.models import Indicator, IndicatorValue, Scenario, WorkPlanItem
@@ -264,9 +266,9 @@ def report_file(request: HttpRequest, template: str, fmt: str) -> HttpResponse:
     area = selectors.home_area(request.user, request.GET.get("area"))
     if area is None:
         raise Http404
-    period = request.GET.get("period") or selectors.latest_period(area)
-    if not period or not period.isdigit():
-        raise Http404
+    period = request.GET.get("period") or selectors.latest_period(area) or str(timezone.localdate().year)
+    if not (period.isdigit() and len(period) == 4):
+        raise AppError(_("期间须为年份，如 2025"), "the period must be a year such as 2025", code="period")
     rep = report.build(request.user, tpl, area, period)
     name = f"{tpl.code}-{area.code}-{period}.{fmt}"
     if fmt == "xlsx":
