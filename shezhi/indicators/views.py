@@ -255,13 +255,15 @@ def plans(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report_file(request: HttpRequest, template: str, fmt: str) -> HttpResponse:
-    """报表通: a template generated for an area and period as Excel or PDF."""
+def report_file(request: HttpRequest, template: str) -> HttpResponse:
+    """报表通: a template for an area and period — which of its figures the platform fills and
+    which still need entry — and the same report as Excel or PDF (``?format=xlsx|pdf``)."""
     from shezhi.indicators import report
 
     _reader(request)
     tpl = report.TEMPLATES.get(template)
-    if tpl is None or fmt not in ("xlsx", "pdf"):
+    fmt = request.GET.get("format", "")
+    if tpl is None or fmt not in ("", "xlsx", "pdf"):
         raise Http404
     area = selectors.home_area(request.user, request.GET.get("area"))
     if area is None:
@@ -270,6 +272,8 @@ def report_file(request: HttpRequest, template: str, fmt: str) -> HttpResponse:
     if not (period.isdigit() and len(period) == 4):
         raise AppError(_("期间须为年份，如 2025"), "the period must be a year such as 2025", code="period")
     rep = report.build(request.user, tpl, area, period)
+    if not fmt:
+        return render(request, "indicators/report.html", {"rep": rep, "area": area, "period": period})
     name = f"{tpl.code}-{area.code}-{period}.{fmt}"
     if fmt == "xlsx":
         body, kind = report.xlsx(rep), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

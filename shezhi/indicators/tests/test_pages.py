@@ -155,14 +155,14 @@ def test_reports_excel_and_pdf_from_the_same_values(published, world, tmp_path):
     run, r = published
     c = _client(world.dora)
     area = world.street_x.parent.code
-    x = c.get(f"/indicators/reports/annual.xlsx?area={area}&period=2026")
+    x = c.get(f"/indicators/reports/annual/?area={area}&period=2026&format=xlsx")
     assert x.status_code == 200
     wb = load_workbook(io.BytesIO(x.content))
     cells = [str(v) for row in wb["指标"].iter_rows(values_only=True) for v in row if v is not None]
     gov6 = IndicatorValue.objects.get(run=run, indicator__code="GOV-06", area=world.street_x.parent)
     assert f"{gov6.value:.1f}" in cells
     assert "榜单" in wb.sheetnames
-    p = c.get(f"/indicators/reports/annual.pdf?area={area}&period=2026")
+    p = c.get(f"/indicators/reports/annual/?area={area}&period=2026&format=pdf")
     assert p.status_code == 200
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(p.content)).pages)
     assert "诉求密度" in text
