@@ -91,13 +91,14 @@ class Command(BaseCommand):
                 basis="按种子 003 全市目标折算（合成）",
             )
             for month in range(1, today.month + 1):
-                if rng.random() < 0.7:
+                amount = round(item.target * rng.uniform(0.03, 0.15))
+                if amount and rng.random() < 0.7:
                     day = dt.date(today.year, month, min(today.day if month == today.month else 28, 28))
                     workplans.progress_add(
                         actor=None,
                         item=item,
                         on=day,
-                        amount=max(round(item.target * rng.uniform(0.03, 0.15)), 1),
+                        amount=amount,
                         evidence=png,
                         evidence_name="合成佐证.png",
                         note="合成进度",
