@@ -26,6 +26,7 @@ from shezhi.common.api import SAFE_TEXT, ErrorOut, validation_problems
 from shezhi.common.errors import AppError
 from shezhi.common.middleware import too_large, too_many_fields
 from shezhi.eldercare.api import router as eldercare_router
+from shezhi.indicators.api import router as indicators_router
 from shezhi.participation.api import router as participation_router
 from shezhi.people.api import router as people_router
 from shezhi.places.api import router as places_router
@@ -203,3 +204,4 @@ api.add_router("/", people_router)
 api.add_router("/", cases_router)
 api.add_router("/", eldercare_router)
 api.add_router("/", participation_router)
+api.add_router("/", indicators_router)

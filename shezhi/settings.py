@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "shezhi.eldercare",
     "shezhi.ops",
     "shezhi.participation",
+    "shezhi.indicators",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

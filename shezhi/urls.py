@@ -23,6 +23,7 @@ urlpatterns = [
     path("cases/", include("shezhi.cases.urls")),
     path("eldercare/", include("shezhi.eldercare.urls")),
     path("participation/", include("shezhi.participation.urls")),
+    path("indicators/", include("shezhi.indicators.urls")),
     path("open311/v2/", include("shezhi.cases.open311")),
     path("api/v1/", api.urls),
     path("healthz", health.healthz, name="healthz"),
