@@ -54,11 +54,15 @@ data: setup assets
 	$(PY) manage.py load_people
 	$(PY) manage.py load_lifecircle --streets
 	$(PY) manage.py load_cases
+	$(PY) manage.py load_indicators
 	$(PY) manage.py collectstatic --noinput -v0
 
 run: data
 	$(PY) manage.py demo_accounts
 	$(PY) manage.py demo_cases
+	$(PY) manage.py demo_participation
+	$(PY) manage.py demo_eldercare
+	$(PY) manage.py demo_indicators
 	@echo "社智已启动 / shezhi is up: http://$(HOST):$(PORT)  (Ctrl-C 停止 / to stop)"
 	@echo "进程由 supervisord 看护：退出的进程会被重启 / supervised: a process that dies is restarted"
 	HOST=$(HOST) PORT=$(PORT) $(PY) deploy/supervise.py
