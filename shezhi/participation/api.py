@@ -203,17 +203,17 @@ class VoteDetailOut(VoteOut):
         ]
 
 
-class RollEntryOut(Schema):
+class VoteRollEntryOut(Schema):
     number: int
     label: str
     area: Decimal
     heads: int
 
 
-class RollOut(Schema):
+class VoteRollOut(Schema):
     roll_hash: str
     snapshot: str
-    entries: list[RollEntryOut]
+    entries: list[VoteRollEntryOut]
 
 
 class BallotIn(InputSchema):
@@ -325,7 +325,9 @@ def vote_detail(request: HttpRequest, vote_id: int) -> Any:
     return _vote(request, vote_id)
 
 
-@router.get("/participation/votes/{vote_id}/roll", response=RollOut, summary="冻结的名册 / the frozen roll")
+@router.get(
+    "/participation/votes/{vote_id}/roll", response=VoteRollOut, summary="冻结的名册 / the frozen roll"
+)
 def vote_roll(request: HttpRequest, vote_id: int) -> Any:
     vote = _vote(request, vote_id)
     return {"roll_hash": vote.roll_hash, "snapshot": vote.roll_snapshot, "entries": list(vote.roll.all())}
@@ -581,7 +583,7 @@ class OpportunityOut(Schema):
         return obj.awarded.organisation.name if obj.awarded_id else None
 
 
-class EventOut(Schema):
+class OpportunityEventOut(Schema):
     kind: str
     actor: str
     note: str
@@ -594,7 +596,7 @@ class EventOut(Schema):
 
 class OpportunityDetailOut(OpportunityOut):
     description: str
-    timeline: list[EventOut]
+    timeline: list[OpportunityEventOut]
 
     @staticmethod
     def resolve_timeline(obj: Any) -> Any:

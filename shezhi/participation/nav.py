@@ -21,9 +21,10 @@ def nav_items(user: Any) -> list[NavItem]:
     volunteer = reverse("participation:volunteer")
     if has_perm(user, P.TAKE_PART):
         return [
-            NavItem("participation", _("小区议事"), url, order=10, phone=True, icon="vote"),
-            NavItem("participation", _("志愿服务"), volunteer, order=20, phone=True, icon="heart"),
-            NavItem("participation", _("机会清单"), reverse("participation:opportunities"), order=40),
+            # After 随手拍 (10), 我的诉求 (20) and 附近服务 (30): a resident's phone bar keeps those.
+            NavItem("participation", _("小区议事"), url, order=35, phone=True, icon="vote"),
+            NavItem("participation", _("志愿服务"), volunteer, order=45, phone=True, icon="heart"),
+            NavItem("participation", _("机会清单"), reverse("participation:opportunities"), order=50),
             NavItem("participation", _("我的通知"), reverse("participation:notifications"), order=60),
         ]
     return [

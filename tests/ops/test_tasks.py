@@ -22,6 +22,9 @@ from shezhi.accounts.roles import Role
 from shezhi.cases.tasks import sla_scan
 from shezhi.common.tasks import heartbeat, uploads_expire
 from shezhi.eldercare.tasks import certification_scan, checkpoint_publish, eligibility_roll
+from shezhi.indicators import services as indicators
+from shezhi.indicators.models import RunStatus as IndicatorRunStatus
+from shezhi.indicators.tasks import compute_indicators
 from shezhi.lifecircle.models import AnalysisRun, RunStatus
 from shezhi.lifecircle.services import analysis_start
 from shezhi.ops.models import TaskBeat
@@ -62,6 +65,7 @@ def test_every_task_runs_on_the_configured_backend(backend):
     call_command("load_places", stdout=io.StringIO())
     call_command("load_lifecircle", "--no-run", stdout=io.StringIO())
     call_command("load_cases", stdout=io.StringIO())
+    call_command("load_indicators", stdout=io.StringIO())
     planner = User.objects.create_user(
         "tasks-planner", role=Role.PLANNER, division=Division.objects.get(code="510100000000")
     )
@@ -69,6 +73,10 @@ def test_every_task_runs_on_the_configured_backend(backend):
 
     periodic = [heartbeat, uploads_expire, sla_scan, certification_scan, eligibility_roll, checkpoint_publish]
     results = [t.enqueue() for t in periodic]
+    computation = indicators.run_start(
+        area=Division.objects.get(code=DEMO_DISTRICT), period="2026", actor=planner
+    )
+    results.append(compute_indicators.enqueue(computation.pk))
     run_task = AnalysisRun.objects.get(pk=run.pk)
     assert run_task.status == RunStatus.QUEUED
     call_command("tasks_worker", "--batch", verbosity=0)
@@ -80,9 +88,12 @@ def test_every_task_runs_on_the_configured_backend(backend):
     assert run.status == RunStatus.DONE, run.error
     assert run.task_id  # the worker handed the run its task's id
     assert backend.get_result(run.task_id).status == TaskResultStatus.SUCCESSFUL
+    computation.refresh_from_db()
+    assert computation.status == IndicatorRunStatus.DONE and computation.values_count > 0
 
     exercised = {
         *(_path(t) for t in periodic),
+        _path(compute_indicators),
         "shezhi.lifecircle.tasks.run_analysis",
     }
     assert all_tasks() <= exercised, f"tasks not exercised here: {sorted(all_tasks() - exercised)}"
