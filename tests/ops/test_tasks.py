@@ -89,7 +89,8 @@ def test_every_task_runs_on_the_configured_backend(backend):
     assert run.task_id  # the worker handed the run its task's id
     assert backend.get_result(run.task_id).status == TaskResultStatus.SUCCESSFUL
     computation.refresh_from_db()
-    assert computation.status == IndicatorRunStatus.DONE and computation.values_count > 0
+    assert computation.status == IndicatorRunStatus.DONE
+    assert computation.values_count > 0
 
     exercised = {
         *(_path(t) for t in periodic),
