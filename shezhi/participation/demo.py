@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from shezhi.accounts.models import User
 from shezhi.accounts.roles import Role
-from shezhi.participation import topics, votes
+from shezhi.participation import rulesets, topics, votes
 from shezhi.participation.models import Owner, RuleSet, Topic, Unit, Vote, VoteStatus
 from shezhi.places.models import Compound
 
@@ -44,6 +44,7 @@ def seed_units(compound: Compound, *, first_owner: User | None = None) -> list[U
 @transaction.atomic
 def seed(*, resident: User, desk: User) -> dict[str, Any]:
     """The demo resident's compound gets units, a topic and an open vote; a neighbour compound too."""
+    rulesets.install()
     compounds = Compound.objects.filter(community=resident.division).order_by("pk")
     home, neighbour = compounds[0], compounds[1] if compounds.count() > 1 else None
     seed_units(home, first_owner=resident)

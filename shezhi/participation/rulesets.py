@@ -99,3 +99,11 @@ def load(apps: Any, schema_editor: Any) -> None:
     RuleSet = apps.get_model("participation", "RuleSet")
     for spec in RULE_SETS:
         RuleSet.objects.get_or_create(code=spec["code"], version=spec["version"], defaults=spec)
+
+
+def install() -> None:
+    """The shipped rule sets, where missing (the data migration's work, for a database that was
+    flushed since, as transactional tests and ``flush`` do)."""
+    from django.apps import apps as django_apps
+
+    load(django_apps, None)

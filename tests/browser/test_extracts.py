@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,11 @@ def test_upload_an_extract_then_evaluate_a_district_on_it(
     screenshot(page, "extract-loaded")
 
     page.goto("/lifecircle/")
-    page.select_option("select[name=area]", value=str(synthetic_district.pk))
+    # The area picker: search the district by name, then choose it.
+    page.click("[data-testid=picker-area]")
+    page.fill(".picker-search", synthetic_district.name)
+    name = page.locator(".picker-label", has_text=re.compile(f"^{re.escape(synthetic_district.name)}$"))
+    page.locator(".picker-option", has=name).first.click()
     with page.expect_navigation():
         page.click("[data-testid=start-run] button[type=submit]")
     page.wait_for_function(

@@ -84,6 +84,8 @@ def test_a_50000_row_import_on_sqlite_locks_nobody_out(tmp_path: Path, settings)
         call_command("load_cases", stdout=io.StringIO())
     settings.VAR_DIR = tmp_path  # the stored upload
     importer = User.objects.create_superuser("load-importer", password=PASSWORD)
+    if not Resident.objects.filter(household__grid__isnull=False).exists():
+        call_command("load_people", stdout=io.StringIO())
     someone = Resident.objects.filter(household__grid__isnull=False).order_by("pk").first()
     assert someone is not None
     grid = someone.household.grid
