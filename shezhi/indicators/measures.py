@@ -142,14 +142,17 @@ class Registry:
         )
 
     def catalogue(self) -> list[tuple[str, str, str, str, bool]]:
-        """(name, label, unit, source, pending) for the documentation page."""
-        rows = [(m.name, m.zh, units.describe(m.unit), m.source, m.pending) for m in self.measures.values()]
+        """(name, label, unit, source, pending) for the documentation page; the unit in the
+        reader's language."""
+        rows = [
+            (m.name, m.zh, units.describe_label(m.unit), m.source, m.pending) for m in self.measures.values()
+        ]
         for f in self.families.values():
             rows.append(
                 (
                     f"{f.prefix}.<{'|'.join(list(f.params())[:4])}…>",
                     f.zh,
-                    units.describe(f.unit),
+                    units.describe_label(f.unit),
                     f.source,
                     False,
                 )

@@ -36,6 +36,30 @@ def describe(d: Dim) -> str:
     return f"{num}/{den}" if den else num
 
 
+#: What the pages call each base unit (``describe`` writes the code names, for formulas).
+BASE_LABELS = {
+    "item": _("件"),
+    "household": _("户"),
+    "person": _("人"),
+    "hour": _("小时"),
+    "m2": _("平方米"),
+}
+
+
+def describe_label(d: Dim) -> str:
+    """``d`` in the reader's language, e.g. 件/户 for ``item/household``."""
+
+    def name(k: str, v: int) -> str:
+        label = str(BASE_LABELS.get(k, k))
+        return label if abs(v) == 1 else f"{label}^{abs(v)}"
+
+    if not d:
+        return str(_("无量纲"))
+    num = "·".join(name(k, v) for k, v in d if v > 0) or "1"
+    den = "·".join(name(k, v) for k, v in d if v < 0)
+    return f"{num}/{den}" if den else num
+
+
 class Unit(models.TextChoices):
     PERCENT = "percent", _("%")
     RATIO = "ratio", _("比值")

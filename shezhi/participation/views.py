@@ -58,6 +58,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "votes": vote_qs,
             "surveys": surveys.survey_list(actor=user).filter(closes_at__gt=timezone.now())[:20],
             "manager": _manager(user),
+            "can_raise": has_perm(user, P.TAKE_PART) or _manager(user),  # as topic_new checks
             "now": timezone.now(),
         },
     )

@@ -72,6 +72,9 @@ ALLOWED = {
     "echarts",
     "maplibre",
     "highs",  # the MILP solver the siting page names
+    "pbf",  # the OSM extract format (.osm.pbf)
+    "osm.pbf",
+    "odbl",  # OpenStreetMap's licence, named in its attribution
 }
 
 #: English that other parts of the product still store or print next to the Chinese
@@ -90,9 +93,8 @@ KNOWN = [
     r" / [\d.]+ m² per 100 households",
     # lifecircle: GeoJSON type and OSM tag syntax in the import help, not marked as code
     r"GeoJSON（Point）",
-    # cases: KPI formulas printed in English under the Chinese ones; the total row
+    # cases: the KPI table's total row
     r"^合计 / total$",
-    r"^(signed within|closed / accepted|\(satisfied \+|closed within|mean working hours)",
     # cases: routing notes and demo titles stored in both languages
     r" / (by point in grid|dispatched by the routing matrix|routing matrix|synthetic)",
 ]
