@@ -420,6 +420,37 @@ EVIDENCE_TYPES = {b"%PDF": "application/pdf", b"\x89PNG": "image/png", b"\xff\xd
 MAX_EVIDENCE = 5 * 1024 * 1024
 
 
+def evidence_type(evidence: bytes, problems: list[Problem]) -> str | None:
+    """The content type of an evidence file (PDF, PNG or JPEG, by its first bytes), or None
+    with the reason appended to ``problems``: missing, over 5 MB, or another kind of file."""
+    if not evidence:
+        problems.append(
+            Problem(
+                "evidence",
+                "须上传佐证材料（PDF、PNG 或 JPEG）",
+                "evidence is required (PDF, PNG or JPEG)",
+                "evidence",
+            )
+        )
+        return None
+    if len(evidence) > MAX_EVIDENCE:
+        problems.append(
+            Problem("evidence", "佐证材料不得超过 5 MB", "evidence may not exceed 5 MB", "evidence")
+        )
+        return None
+    kind = next((t for magic, t in EVIDENCE_TYPES.items() if evidence.startswith(magic)), None)
+    if kind is None:
+        problems.append(
+            Problem(
+                "evidence",
+                "佐证材料须为 PDF、PNG 或 JPEG",
+                "evidence must be a PDF, PNG or JPEG file",
+                "evidence",
+            )
+        )
+    return kind
+
+
 def entered_submit(
     *,
     actor: User,
@@ -461,31 +492,7 @@ def entered_submit(
                 "value",
             )
         )
-    kind = None
-    if not evidence:
-        problems.append(
-            Problem(
-                "evidence",
-                "须上传佐证材料（PDF、PNG 或 JPEG）",
-                "evidence is required (PDF, PNG or JPEG)",
-                "evidence",
-            )
-        )
-    elif len(evidence) > MAX_EVIDENCE:
-        problems.append(
-            Problem("evidence", "佐证材料不得超过 5 MB", "evidence may not exceed 5 MB", "evidence")
-        )
-    else:
-        kind = next((t for magic, t in EVIDENCE_TYPES.items() if evidence.startswith(magic)), None)
-        if kind is None:
-            problems.append(
-                Problem(
-                    "evidence",
-                    "佐证材料须为 PDF、PNG 或 JPEG",
-                    "evidence must be a PDF, PNG or JPEG file",
-                    "evidence",
-                )
-            )
+    kind = evidence_type(evidence, problems)
     if problems:
         raise AppError.from_problems(problems)
     return EnteredValue.objects.create(

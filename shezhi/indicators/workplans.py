@@ -17,7 +17,7 @@ from django.utils import timezone
 from shezhi.accounts.models import User
 from shezhi.common.errors import AppError, Problem
 from shezhi.indicators.models import ProgressEntry, WorkPlanItem
-from shezhi.indicators.services import EVIDENCE_TYPES, MAX_EVIDENCE
+from shezhi.indicators.services import evidence_type
 from shezhi.places.models import Division
 
 #: Seed 003, 2023 city targets: (code, name, target, unit, owner unit).
@@ -74,31 +74,7 @@ def progress_add(
                 "on",
             )
         )
-    kind = None
-    if not evidence:
-        problems.append(
-            Problem(
-                "evidence",
-                "须上传佐证材料（PDF、PNG 或 JPEG）",
-                "evidence is required (PDF, PNG or JPEG)",
-                "evidence",
-            )
-        )
-    elif len(evidence) > MAX_EVIDENCE:
-        problems.append(
-            Problem("evidence", "佐证材料不得超过 5 MB", "evidence may not exceed 5 MB", "evidence")
-        )
-    else:
-        kind = next((t for magic, t in EVIDENCE_TYPES.items() if evidence.startswith(magic)), None)
-        if kind is None:
-            problems.append(
-                Problem(
-                    "evidence",
-                    "佐证材料须为 PDF、PNG 或 JPEG",
-                    "evidence must be a PDF, PNG or JPEG file",
-                    "evidence",
-                )
-            )
+    kind = evidence_type(evidence, problems)
     if problems:
         raise AppError.from_problems(problems)
     return ProgressEntry.objects.create(
